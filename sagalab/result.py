@@ -1,0 +1,158 @@
+"""The result of one run: tidy tables a notebook can read in one line.
+
+* ``result.sagas``: one row per saga (see the README's column reference).
+* ``result.events``: one row per message, in the order they were sent.
+* ``result.stations``: one row per service station (and the orchestrator).
+* ``result.summary()``: the headline numbers as a pandas Series.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .engine import EVENT_FIELDS, OUTCOMES, SAGA_FIELDS, STUCK
+from .messages import CHANNELS, KINDS
+
+__all__ = ["Result"]
+
+_INT_FIELDS = ("saga_id", "failed_step", "steps_completed", "compensations", "messages")
+
+
+def _sagas_frame(flat, n_sagas: int, step_names) -> pd.DataFrame:
+    rec = np.frombuffer(flat, dtype=float).reshape(-1, len(SAGA_FIELDS))
+    rec = rec[np.argsort(rec[:, 0], kind="stable")]
+    ended = rec[:, 0].astype(np.int64)
+    if len(ended) < n_sagas:  # sagas that never ended: stuck
+        raise NotImplementedError("stuck sagas need the faults model")  # pragma: no cover
+    cols = {f: rec[:, i] for i, f in enumerate(SAGA_FIELDS)}
+    df = pd.DataFrame({
+        "saga_id": ended,
+        "start": cols["start"],
+        "end": cols["end"],
+        "latency": cols["end"] - cols["start"],
+        "outcome": pd.Categorical.from_codes(cols["outcome"].astype(np.int8), OUTCOMES),
+        "failed_step": pd.Categorical.from_codes(cols["failed_step"].astype(np.int16),
+                                                 list(step_names)),
+        "steps_completed": cols["steps_completed"].astype(np.int16),
+        "compensations": cols["compensations"].astype(np.int16),
+        "messages": cols["messages"].astype(np.int32),
+        "queueing": cols["queueing"],
+        "service": cols["service"],
+        "transit": cols["transit"],
+        "coordination": cols["coordination"],
+    })
+    return df
+
+
+def _events_frame(flat, types) -> pd.DataFrame:
+    rec = np.frombuffer(flat, dtype=float).reshape(-1, len(EVENT_FIELDS))
+    msg = rec[:, 3].astype(np.int32)
+
+    def cat(values, categories):
+        codes = {c: i for i, c in enumerate(categories)}
+        lut = np.array([codes[x] for x in values], dtype=np.int16)
+        return pd.Categorical.from_codes(lut[msg] if len(lut) else msg, categories)
+
+    participants = list(dict.fromkeys([t.source for t in types] + [t.target for t in types]))
+    names = list(dict.fromkeys(t.name for t in types))
+    return pd.DataFrame({
+        "time": rec[:, 0],
+        "saga_id": rec[:, 2].astype(np.int64),
+        "kind": cat([t.kind for t in types], list(KINDS)),
+        "name": cat([t.name for t in types], names),
+        "source": cat([t.source for t in types], participants),
+        "target": cat([t.target for t in types], participants),
+        "channel": cat([t.channel for t in types], list(CHANNELS)),
+        "delivered": rec[:, 1],
+    })
+
+
+@dataclass
+class Result:
+    """What one call of :func:`sagalab.simulate` produced.
+
+    Attributes
+    ----------
+    sagas : pandas.DataFrame
+        One row per saga, ordered by ``saga_id``.
+    events : pandas.DataFrame
+        One row per message in send order (empty when ``trace=False``).
+    stations : pandas.DataFrame
+        One row per station: ``capacity``, ``served``, ``busy`` seconds and
+        ``utilization`` (busy / (capacity x duration)).
+    params : dict
+        Everything the run was called with (saga, pattern, seed, ...).
+    """
+
+    sagas: pd.DataFrame
+    events: pd.DataFrame
+    stations: pd.DataFrame
+    params: dict = field(repr=False)
+
+    @classmethod
+    def from_engine(cls, engine, params: dict) -> Result:
+        saga = engine.cat.saga
+        sagas = _sagas_frame(engine.sagas, engine.n_sagas, saga.step_names)
+        events = _events_frame(engine.events, engine.cat.types)
+        duration = float(engine.env.now)
+        rows = []
+        n = len(saga.steps)
+        for i, name in enumerate(engine.station_names):
+            if i == n and saga.initiator_time is None:
+                continue  # an initiator whose work takes no time has no station
+            if i == n + 1 and not engine.uses_decisions:
+                continue  # no coordinator in this run
+            cap = engine.capacities[i]
+            rows.append({"station": name, "capacity": cap, "served": engine.served[i],
+                         "busy": engine.busy[i],
+                         "utilization": engine.busy[i] / (cap * duration) if duration else 0.0})
+        stations = pd.DataFrame(rows, columns=["station", "capacity", "served", "busy",
+                                               "utilization"]).set_index("station")
+        params = dict(params, duration=duration)
+        return cls(sagas=sagas, events=events, stations=stations, params=params)
+
+    @property
+    def pattern(self) -> str:
+        return self.params["pattern"]
+
+    @property
+    def saga(self):
+        return self.params["saga"]
+
+    def summary(self) -> pd.Series:
+        """Headline numbers of the run.
+
+        ``n``; ``throughput`` (sagas ended per second between the first start
+        and the last end); latency ``mean``/``p50``/``p95``/``p99`` of ended
+        sagas (seconds); the count of each outcome; ``messages_per_saga``;
+        ``in_flight`` (time-average sagas in the system, Little's L); and
+        ``utilization_<station>`` for each station.
+        """
+        s = self.sagas
+        ended = s[s["outcome"] != OUTCOMES[STUCK]]
+        lat = ended["latency"].to_numpy()
+        span = (ended["end"].max() - s["start"].min()) if len(ended) else float("nan")
+        out = {"n": len(s),
+               "throughput": len(ended) / span if span and span > 0 else float("nan")}
+        if len(lat):
+            q = np.quantile(lat, [0.5, 0.95, 0.99])
+            out.update(latency_mean=float(lat.mean()), latency_p50=float(q[0]),
+                       latency_p95=float(q[1]), latency_p99=float(q[2]))
+        else:
+            out.update(latency_mean=np.nan, latency_p50=np.nan, latency_p95=np.nan,
+                       latency_p99=np.nan)
+        counts = s["outcome"].value_counts()
+        for o in OUTCOMES:
+            out[o] = int(counts.get(o, 0))
+        out["messages_per_saga"] = float(s["messages"].mean())
+        out["in_flight"] = float(lat.sum() / span) if len(lat) and span > 0 else float("nan")
+        for name, row in self.stations.iterrows():
+            out[f"utilization_{name}"] = float(row["utilization"])
+        return pd.Series(out, name=self.pattern)
+
+    def __repr__(self) -> str:
+        p = self.params
+        return (f"<Result {p['pattern']} of saga {p['saga'].name!r}: {len(self.sagas)} sagas, "
+                f"{len(self.events)} messages traced, seed={p['seed']!r}>")

@@ -1,0 +1,219 @@
+"""Saga specifications: what a saga is made of, as immutable values.
+
+Time unit: **seconds**, everywhere in sagalab.
+
+A :class:`Saga` is the seed's e-commerce transaction, or any other: an
+*initiator* (the Order service, which creates the order and finally completes
+or cancels it) and an ordered tuple of :class:`Step` s, each one local
+transaction in one service (Payment charges the card, Inventory reserves the
+items, Shipping schedules the parcel). A step may fail on a business rule
+(card declined, out of stock) with ``failure_p``; the steps that completed
+before it are then undone by their *compensations* (refund, release), in
+reverse order.
+
+Specs validate at construction and never change; ``saga.with_failure_p(...)``
+and ``saga.with_step(...)`` return changed copies.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from . import _validate as v
+from .distributions import Distribution, as_distribution
+
+__all__ = ["Step", "Saga"]
+
+
+def _camel(name: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in name.replace("-", "_").split("_"))
+
+
+@dataclass(frozen=True)
+class Step:
+    """One local transaction in one service.
+
+    Parameters
+    ----------
+    name : str
+        The service, e.g. ``"payment"``. Letters, digits, ``_`` or ``-``.
+    service_time : Distribution or float
+        Time one worker of the service needs for the step, seconds.
+    failure_p : float
+        Probability the step fails on a business rule (e.g. card declined).
+    capacity : int
+        Parallel workers of the service (a FIFO queue forms in front of them).
+    compensation_time : Distribution, float or None
+        Time of the compensating transaction; ``None`` means the same
+        distribution as ``service_time``.
+    compensation_failure_p : float
+        Probability the compensation fails for good; the saga then ends in
+        ``"dlq"`` (dead-letter queue: manual review).
+    idempotent : bool
+        Whether applying the step twice has the effect of applying it once.
+    success_event, failure_event, compensation_event : str or None
+        Names of the events (choreography) or replies (orchestration) the
+        service emits; default ``<Name>Completed``, ``<Name>Failed``,
+        ``<Name>Compensated``.
+    command, compensation_command : str or None
+        Names of the orchestrator's commands; default ``Process<Name>`` and
+        ``Compensate<Name>``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        At construction, naming the field and what is allowed.
+
+    Examples
+    --------
+    >>> import sagalab as sl
+    >>> s = sl.Step("payment", sl.Exponential(0.05), failure_p=0.1)
+    >>> s.success_event, s.command
+    ('PaymentCompleted', 'ProcessPayment')
+    """
+
+    name: str
+    service_time: Distribution
+    failure_p: float = 0.0
+    capacity: int = 1
+    compensation_time: Distribution | None = None
+    compensation_failure_p: float = 0.0
+    idempotent: bool = True
+    success_event: str | None = None
+    failure_event: str | None = None
+    compensation_event: str | None = None
+    command: str | None = None
+    compensation_command: str | None = None
+
+    def __post_init__(self):
+        set_ = object.__setattr__
+        n = v.name("Step", "name", self.name)
+        owner = f"Step {n!r}"
+        set_(self, "service_time", as_distribution(owner, "service_time", self.service_time))
+        set_(self, "failure_p", v.probability(owner, "failure_p", self.failure_p))
+        set_(self, "capacity", v.count(owner, "capacity", self.capacity))
+        set_(self, "compensation_time",
+             as_distribution(owner, "compensation_time", self.compensation_time, allow_none=True))
+        set_(self, "compensation_failure_p",
+             v.probability(owner, "compensation_failure_p", self.compensation_failure_p))
+        set_(self, "idempotent", v.flag(owner, "idempotent", self.idempotent))
+        cap = _camel(n)
+        defaults = {"success_event": f"{cap}Completed", "failure_event": f"{cap}Failed",
+                    "compensation_event": f"{cap}Compensated", "command": f"Process{cap}",
+                    "compensation_command": f"Compensate{cap}"}
+        for fname, default in defaults.items():
+            value = getattr(self, fname)
+            if value is None:
+                set_(self, fname, default)
+            elif not isinstance(value, str) or not value:
+                raise TypeError(f"{owner}: {fname} must be a non-empty str or None, got {value!r}")
+
+    @property
+    def compensation(self) -> Distribution:
+        """The compensation's time distribution (``service_time`` if not set)."""
+        return self.service_time if self.compensation_time is None else self.compensation_time
+
+
+@dataclass(frozen=True)
+class Saga:
+    """An ordered saga of steps, started and ended by an initiator service.
+
+    Parameters
+    ----------
+    name : str
+        A label, e.g. ``"ecommerce"``.
+    steps : sequence of Step
+        The local transactions, in order. Stored as a tuple.
+    initiator : str
+        The service that creates the order and finally completes or cancels
+        it (the seed's Order service).
+    initiator_time : Distribution, float or None
+        Work of the initiator at the start and again at the end of each saga
+        (on one station with ``initiator_capacity`` workers); ``None`` means
+        the initiator's work takes no time.
+    initiator_capacity : int
+        Workers of the initiator service.
+
+    Examples
+    --------
+    >>> import sagalab as sl
+    >>> saga = sl.Saga("demo", [sl.Step("payment", 0.05), sl.Step("inventory", 0.02)])
+    >>> [s.name for s in saga.steps]
+    ['payment', 'inventory']
+    >>> saga.with_failure_p(payment=0.2).step("payment").failure_p
+    0.2
+    """
+
+    name: str
+    steps: tuple[Step, ...]
+    initiator: str = "order"
+    initiator_time: Distribution | None = None
+    initiator_capacity: int = field(default=1)
+
+    def __post_init__(self):
+        set_ = object.__setattr__
+        if not isinstance(self.name, str) or not self.name:
+            raise TypeError(f"Saga: name must be a non-empty str, got {self.name!r}")
+        owner = f"Saga {self.name!r}"
+        if isinstance(self.steps, (str, bytes)) or not hasattr(self.steps, "__iter__"):
+            raise TypeError(f"{owner}: steps must be a sequence of Step, got {self.steps!r}")
+        steps = tuple(self.steps)
+        if not steps:
+            raise ValueError(f"{owner}: steps must hold at least one Step, got an empty sequence")
+        for i, s in enumerate(steps):
+            if not isinstance(s, Step):
+                raise TypeError(f"{owner}: steps[{i}] must be a Step, got {type(s).__name__} {s!r}")
+        names = [s.name for s in steps]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"{owner}: step names must be unique, {dupes} appear more than once")
+        set_(self, "steps", steps)
+        v.name(owner, "initiator", self.initiator)
+        if self.initiator in names:
+            raise ValueError(f"{owner}: initiator {self.initiator!r} must differ from every "
+                             f"step name {names}")
+        set_(self, "initiator_time",
+             as_distribution(owner, "initiator_time", self.initiator_time, allow_none=True))
+        set_(self, "initiator_capacity", v.count(owner, "initiator_capacity",
+                                                 self.initiator_capacity))
+
+    # -- lookups ---------------------------------------------------------
+    @property
+    def step_names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.steps)
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        """Every participating service: the initiator, then the steps in order."""
+        return (self.initiator,) + self.step_names
+
+    def step(self, name: str) -> Step:
+        """The step called ``name`` (``KeyError`` naming the known steps otherwise)."""
+        for s in self.steps:
+            if s.name == name:
+                return s
+        raise KeyError(f"Saga {self.name!r} has no step {name!r}; its steps are "
+                       f"{list(self.step_names)}")
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    # -- variants ----------------------------------------------------------
+    def with_step(self, name: str, **changes) -> Saga:
+        """A copy with the fields of step ``name`` changed, e.g. ``capacity=2``."""
+        self.step(name)
+        try:
+            steps = [dataclasses.replace(s, **changes) if s.name == name else s
+                     for s in self.steps]
+        except TypeError as exc:  # unknown field
+            fields = [f.name for f in dataclasses.fields(Step)]
+            raise TypeError(f"Saga {self.name!r}: cannot change step {name!r}: {exc}; "
+                            f"Step fields are {fields}") from None
+        return dataclasses.replace(self, steps=tuple(steps))
+
+    def with_failure_p(self, **failure_p: float) -> Saga:
+        """A copy with the named steps' ``failure_p`` changed: ``with_failure_p(payment=0.2)``."""
+        saga = self
+        for n, p in failure_p.items():
+            saga = saga.with_step(n, failure_p=p)
+        return saga

@@ -1,0 +1,61 @@
+"""Closed forms from queueing theory, for checking the simulator (and for teaching).
+
+* M/M/1: mean sojourn ``1 / (mu - lambda)``.
+* M/M/c: Erlang C probability of waiting and mean sojourn.
+* Jackson tandem: with Poisson arrivals and exponential services, each
+  station of a line behaves as an independent M/M/c, so the mean end-to-end
+  time is the sum of the stations' sojourns.
+* Compensation: a saga whose ``k`` steps fail independently with ``p_j``
+  is compensated with probability ``1 - prod(1 - p_j)``.
+* Coordinator saturation: ``capacity / (decisions * overhead)`` sagas per second.
+"""
+from __future__ import annotations
+
+import math
+
+__all__ = ["erlang_c", "mmc_sojourn", "mm1_sojourn", "tandem_sojourn", "p_compensated",
+           "coordinator_saturation"]
+
+
+def erlang_c(c: int, offered: float) -> float:
+    """Probability an arrival waits in M/M/c with offered load ``offered`` = lambda/mu Erlangs.
+
+    >>> round(erlang_c(1, 0.5), 3)
+    0.5
+    """
+    if offered >= c:
+        raise ValueError(f"offered load {offered} must be below the {c} servers (unstable)")
+    term = sum(offered ** k / math.factorial(k) for k in range(c))
+    top = offered ** c / math.factorial(c) * c / (c - offered)
+    return top / (term + top)
+
+
+def mmc_sojourn(arrival_rate: float, mean_service: float, c: int) -> float:
+    """Mean time in an M/M/c station (waiting plus service), seconds.
+
+    >>> round(mmc_sojourn(0.5, 1.0, 1), 6)  # M/M/1: 1 / (1 - 0.5)
+    2.0
+    """
+    mu = 1.0 / mean_service
+    wq = erlang_c(c, arrival_rate * mean_service) / (c * mu - arrival_rate)
+    return wq + mean_service
+
+
+def mm1_sojourn(arrival_rate: float, mean_service: float) -> float:
+    """Mean time in an M/M/1 station, ``1 / (mu - lambda)``."""
+    return mmc_sojourn(arrival_rate, mean_service, 1)
+
+
+def tandem_sojourn(arrival_rate: float, stations) -> float:
+    """Mean end-to-end time through a Jackson tandem of ``(mean_service, c)`` stations."""
+    return sum(mmc_sojourn(arrival_rate, s, c) for s, c in stations)
+
+
+def p_compensated(failure_ps) -> float:
+    """Probability that some step fails (the saga is compensated, or ends in dlq)."""
+    return 1.0 - math.prod(1.0 - p for p in failure_ps)
+
+
+def coordinator_saturation(capacity: int, overhead: float, decisions: float) -> float:
+    """Sagas per second at which a coordinator's decisions use all its workers."""
+    return capacity / (decisions * overhead)

@@ -1,0 +1,35 @@
+"""The two dependency lists (pip and conda) name the same packages."""
+import re
+from pathlib import Path
+
+import tomllib
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def names(specs):
+    return {re.split(r"[<>=!\[ ]", s.strip(), maxsplit=1)[0].lower() for s in specs}
+
+
+def test_environment_yml_agrees_with_pyproject():
+    py = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = names(py["dependencies"]) | names(py["optional-dependencies"]["lab"]) \
+        | names(py["optional-dependencies"]["test"])
+    conda = set()
+    text = (ROOT / "environment.yml").read_text().split("dependencies:", 1)[1]
+    for line in text.splitlines():
+        m = re.match(r"^  - ([A-Za-z0-9_.\-]+)", line)
+        if m:
+            conda |= names([m.group(1)])
+    conda -= {"python", "pip"}
+    assert conda == wanted, (f"only in environment.yml: {sorted(conda - wanted)}; "
+                             f"only in pyproject.toml: {sorted(wanted - conda)}")
+
+
+def test_public_api_is_curated():
+    import sagalab as sl
+    for name in sl.__all__:
+        assert hasattr(sl, name), name
+    for name in ["Constant", "Exponential", "LogNormal", "Step", "Saga", "Network", "Broker",
+                 "Orchestrator", "simulate", "compare", "scenarios"]:
+        assert name in sl.__all__

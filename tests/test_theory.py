@@ -1,0 +1,81 @@
+"""The simulator against queueing theory, with zero fixed delays, in both patterns.
+
+Runs are seeded, so each assertion is deterministic; tolerances are wide
+enough for the sample sizes used (checked over several seeds when written).
+"""
+import numpy as np
+import pytest
+
+import sagalab as sl
+from sagalab import theory
+
+ZERO = dict(network=sl.Network(hop=0), broker=sl.Broker(latency=0),
+            orchestrator=sl.Orchestrator(overhead=0))
+
+
+@pytest.mark.parametrize("pattern", sl.PATTERNS)
+@pytest.mark.parametrize("c, rho", [(1, 0.6), (3, 0.8)])
+def test_single_station_matches_erlang_c(pattern, c, rho):
+    mean = 0.1
+    lam = rho * c / mean
+    saga = sl.Saga("mmc", [sl.Step("payment", sl.Exponential(mean), capacity=c)])
+    r = sl.simulate(saga, pattern, arrival_rate=lam, n_sagas=60_000, seed=7, trace=False,
+                    **ZERO)
+    lat = r.sagas.latency.to_numpy()[5_000:]  # drop the warm-up from an empty system
+    assert lat.mean() == pytest.approx(theory.mmc_sojourn(lam, mean, c), rel=0.05)
+    assert r.stations.loc["payment", "utilization"] == pytest.approx(rho, rel=0.03)
+    waited = (r.sagas.queueing.to_numpy()[5_000:] > 0).mean()
+    assert waited == pytest.approx(theory.erlang_c(c, lam * mean), abs=0.03)
+
+
+@pytest.mark.parametrize("pattern", sl.PATTERNS)
+def test_tandem_matches_jackson(pattern):
+    stations = [(0.05, 1), (0.03, 1), (0.08, 2)]
+    lam = 12.0
+    saga = sl.Saga("tandem", [sl.Step(f"s{i}", sl.Exponential(m), capacity=c)
+                              for i, (m, c) in enumerate(stations)])
+    r = sl.simulate(saga, pattern, arrival_rate=lam, n_sagas=60_000, seed=3, trace=False,
+                    **ZERO)
+    lat = r.sagas.latency.to_numpy()[5_000:]
+    assert lat.mean() == pytest.approx(theory.tandem_sojourn(lam, stations), rel=0.05)
+
+
+def test_zero_delays_make_the_patterns_identical():
+    saga = sl.scenarios.ecommerce(payment_failure_p=0.2)
+    c, o = (sl.simulate(saga, p, arrival_rate=30, n_sagas=3000, seed=1, **ZERO).sagas
+            for p in sl.PATTERNS)
+    assert np.array_equal(c.latency, o.latency)
+
+
+def test_compensation_probability():
+    ps = [0.1, 0.2, 0.05]
+    saga = sl.Saga("p", [sl.Step(f"s{i}", 0.001, failure_p=p) for i, p in enumerate(ps)])
+    r = sl.simulate(saga, "choreography", arrival_rate=10, n_sagas=40_000, seed=2, trace=False)
+    frac = (r.sagas.outcome == "compensated").mean()
+    assert frac == pytest.approx(theory.p_compensated(ps), abs=0.01)
+    # where each saga failed follows the chain: P(fail at j) = p_j * prod_{i<j}(1 - p_i)
+    at = r.sagas.failed_step.value_counts(normalize=False) / len(r.sagas)
+    assert at["s1"] == pytest.approx(0.9 * 0.2, abs=0.01)
+
+
+@pytest.mark.parametrize("pattern", sl.PATTERNS)
+def test_littles_law(pattern):
+    r = sl.simulate(sl.scenarios.ecommerce(), pattern, arrival_rate=30, n_sagas=20_000,
+                    seed=9, trace=False)
+    s = r.sagas
+    # L measured independently: integrate the number in system over time
+    t = np.concatenate([s.start, s.end])
+    step = np.concatenate([np.ones(len(s)), -np.ones(len(s))])
+    order = np.argsort(t, kind="stable")
+    t, n_in = t[order], np.cumsum(step[order])
+    area = np.sum(n_in[:-1] * np.diff(t))
+    L = area / (t[-1] - t[0])
+    lam = len(s) / (t[-1] - t[0])
+    assert L == pytest.approx(lam * s.latency.mean(), rel=0.02)
+    assert r.summary()["in_flight"] == pytest.approx(L, rel=0.02)
+
+
+def test_coordinator_saturation_formula():
+    assert theory.coordinator_saturation(2, 0.001, 4) == pytest.approx(500)
+    with pytest.raises(ValueError, match="unstable"):
+        theory.erlang_c(2, 2.5)
