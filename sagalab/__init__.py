@@ -12,6 +12,15 @@ reverse order), simulated as discrete-event SimPy models of the same saga.
 from . import scenarios
 from .distributions import Constant, Distribution, Exponential, LogNormal
 from .engine import OUTCOMES
+from .graph_analysis import (
+    add_subscriber,
+    coupling,
+    find_cycles,
+    graph_changes,
+    graph_growth,
+    order_update_loop,
+)
+from .graphs import event_graph
 from .infrastructure import Broker, Network, Orchestrator
 from .messages import KINDS, PATTERNS
 from .result import Result
@@ -27,4 +36,6 @@ __all__ = [
     "simulate", "compare", "Result",
     "scenarios",
     "PATTERNS", "OUTCOMES", "KINDS",
+    "event_graph", "coupling", "find_cycles", "add_subscriber", "graph_changes", "graph_growth",
+    "order_update_loop",
 ]
