@@ -9,7 +9,7 @@ reverse order), simulated as discrete-event SimPy models of the same saga.
 >>> int(result.summary()["n"]), int(result.summary()["stuck"])
 (100, 0)
 """
-from . import scenarios
+from . import plot, scenarios
 from .distributions import Constant, Distribution, Exponential, LogNormal
 from .engine import OUTCOMES
 from .graph_analysis import (
@@ -26,6 +26,7 @@ from .messages import KINDS, PATTERNS
 from .result import Result
 from .simulate import compare, simulate
 from .specs import Saga, Step
+from .trace import spans
 
 __version__ = "0.1.0"
 
@@ -34,8 +35,8 @@ __all__ = [
     "Step", "Saga",
     "Network", "Broker", "Orchestrator",
     "simulate", "compare", "Result",
-    "scenarios",
+    "scenarios", "plot",
     "PATTERNS", "OUTCOMES", "KINDS",
     "event_graph", "coupling", "find_cycles", "add_subscriber", "graph_changes", "graph_growth",
-    "order_update_loop",
+    "order_update_loop", "spans",
 ]

@@ -152,6 +152,16 @@ class Result:
             out[f"utilization_{name}"] = float(row["utilization"])
         return pd.Series(out, name=self.pattern)
 
+    def trace(self, saga_id: int):
+        """The messages of one saga; prints as a sequence diagram (:func:`sagalab.trace.trace`)."""
+        from .trace import trace
+        return trace(self, saga_id)
+
+    def to_mermaid(self, saga_id: int) -> str:
+        """One saga's executed trace as Mermaid text (:func:`sagalab.trace.to_mermaid`)."""
+        from .trace import to_mermaid
+        return to_mermaid(self, saga_id)
+
     def __repr__(self) -> str:
         p = self.params
         return (f"<Result {p['pattern']} of saga {p['saga'].name!r}: {len(self.sagas)} sagas, "

@@ -1,0 +1,13 @@
+"""Plots of sagas, runs and event graphs (matplotlib only).
+
+Every function takes an optional ``ax`` (or a pair of Axes where it draws two
+panels), returns what it drew on, titles it and labels its axes with units.
+Colours are defined once, in :data:`PATTERN_COLORS` (one per pattern, across
+the whole series) and :data:`KIND_COLORS` (one per message kind), from the
+colour-blind-safe Okabe-Ito palette. Plots read Results and graphs; they
+never run a simulation.
+"""
+from ._style import KIND_COLORS, OKABE_ITO, PATTERN_COLORS, PHASE_COLORS
+from .graph import event_graph, layout
+
+__all__ = ["PATTERN_COLORS", "KIND_COLORS", "PHASE_COLORS", "OKABE_ITO", "event_graph", "layout"]
