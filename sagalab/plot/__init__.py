@@ -8,6 +8,9 @@ colour-blind-safe Okabe-Ito palette. Plots read Results and graphs; they
 never run a simulation.
 """
 from ._style import KIND_COLORS, OKABE_ITO, PATTERN_COLORS, PHASE_COLORS
+from .charts import latency, outcomes, throughput_latency, utilization
 from .graph import event_graph, layout
+from .traces import sequence, timeline
 
-__all__ = ["PATTERN_COLORS", "KIND_COLORS", "PHASE_COLORS", "OKABE_ITO", "event_graph", "layout"]
+__all__ = ["PATTERN_COLORS", "KIND_COLORS", "PHASE_COLORS", "OKABE_ITO", "event_graph", "layout",
+           "sequence", "timeline", "latency", "outcomes", "utilization", "throughput_latency"]
