@@ -10,13 +10,17 @@ reverse order), simulated as discrete-event SimPy models of the same saga.
 (100, 0)
 """
 from . import scenarios
+from .comparison import comparison_table
 from .distributions import Constant, Distribution, Exponential, LogNormal
 from .engine import OUTCOMES
 from .infrastructure import Broker, Network, Orchestrator
 from .messages import KINDS, PATTERNS
+from .replicate import Replications, replicate
 from .result import Result
+from .saturation import Saturation, saturation
 from .simulate import compare, simulate
 from .specs import Saga, Step
+from .sweep import sweep
 
 __version__ = "0.1.0"
 
@@ -26,5 +30,6 @@ __all__ = [
     "Network", "Broker", "Orchestrator",
     "simulate", "compare", "Result",
     "scenarios",
+    "replicate", "Replications", "sweep", "saturation", "Saturation", "comparison_table",
     "PATTERNS", "OUTCOMES", "KINDS",
 ]
