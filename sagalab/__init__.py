@@ -9,7 +9,7 @@ reverse order), simulated as discrete-event SimPy models of the same saga.
 >>> int(result.summary()["n"]), int(result.summary()["stuck"])
 (100, 0)
 """
-from . import checks, scenarios, theory
+from . import checks, scenarios, theory, widgets
 from .distributions import Constant, Distribution, Exponential, LogNormal
 from .engine import OUTCOMES
 from .infrastructure import Broker, Network, Orchestrator
@@ -17,6 +17,7 @@ from .messages import KINDS, PATTERNS
 from .result import Result
 from .simulate import compare, simulate
 from .specs import Saga, Step
+from .visibility import log_coverage, where_is
 
 __version__ = "0.1.0"
 
@@ -25,6 +26,7 @@ __all__ = [
     "Step", "Saga",
     "Network", "Broker", "Orchestrator",
     "simulate", "compare", "Result",
-    "scenarios", "checks", "theory",
+    "scenarios", "checks", "theory", "widgets",
+    "where_is", "log_coverage",
     "PATTERNS", "OUTCOMES", "KINDS",
 ]
