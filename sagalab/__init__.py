@@ -9,7 +9,7 @@ reverse order), simulated as discrete-event SimPy models of the same saga.
 >>> int(result.summary()["n"]), int(result.summary()["stuck"])
 (100, 0)
 """
-from . import scenarios
+from . import checks, scenarios, theory, widgets
 from .comparison import comparison_table
 from .distributions import Constant, Distribution, Exponential, LogNormal
 from .engine import OUTCOMES
@@ -21,6 +21,7 @@ from .saturation import Saturation, saturation
 from .simulate import compare, simulate
 from .specs import Saga, Step
 from .sweep import sweep
+from .visibility import log_coverage, where_is
 
 __version__ = "0.1.0"
 
@@ -29,7 +30,8 @@ __all__ = [
     "Step", "Saga",
     "Network", "Broker", "Orchestrator",
     "simulate", "compare", "Result",
-    "scenarios",
+    "scenarios", "checks", "theory", "widgets",
+    "where_is", "log_coverage",
     "replicate", "Replications", "sweep", "saturation", "Saturation", "comparison_table",
     "PATTERNS", "OUTCOMES", "KINDS",
 ]
