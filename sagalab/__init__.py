@@ -20,13 +20,16 @@ from .graph_analysis import (
     graph_changes,
     graph_growth,
     order_update_loop,
+    who_knows,
 )
 from .graphs import event_graph
 from .infrastructure import Broker, Network, Orchestrator
+from .latency import latency_breakdown, paired_difference
 from .messages import KINDS, PATTERNS
 from .replicate import Replications, replicate
 from .result import Result
 from .saturation import Saturation, saturation
+from .scaling import littles_law, saturation_points
 from .simulate import compare, simulate
 from .specs import Saga, Step
 from .sweep import sweep
@@ -46,4 +49,5 @@ __all__ = [
     "PATTERNS", "OUTCOMES", "KINDS",
     "event_graph", "coupling", "find_cycles", "add_subscriber", "graph_changes", "graph_growth",
     "order_update_loop", "spans",
+    "who_knows", "latency_breakdown", "paired_difference", "littles_law", "saturation_points",
 ]
