@@ -89,10 +89,13 @@ def growth(table, metrics=("dependencies", "max_dependencies", "message_types"),
     >>> [len(ax.lines) for ax in fig.axes]
     [2, 2, 2]
     """
-    names = {"dependencies": "dependencies (all participants)",
-             "max_dependencies": "dependencies of the most coupled participant",
-             "message_types": "distinct message types", "edges": "edges of the event graph",
-             "nodes": "nodes of the event graph", "participants": "participants"}
+    names = {"dependencies": ("Dependencies, all participants", "dependencies"),
+             "max_dependencies": ("Dependencies of the most coupled participant",
+                                  "dependencies"),
+             "message_types": ("Distinct message types", "message types"),
+             "edges": ("Edges of the event graph", "edges"),
+             "nodes": ("Nodes of the event graph", "nodes"),
+             "participants": ("Participants", "participants")}
     if axs is None:
         fig, axs = plt.subplots(1, len(metrics), figsize=(4.3 * len(metrics), 3.8),
                                 layout="constrained")
@@ -101,8 +104,10 @@ def growth(table, metrics=("dependencies", "max_dependencies", "message_types"),
         for pattern, sub in table[metric].groupby(level=0, sort=False):
             n = sub.index.get_level_values(1)
             ax.plot(n, sub.to_numpy(), "o-", color=pattern_color(pattern), label=pattern)
-        ax.set(xlabel="steps in the saga", ylabel=f"count ({names.get(metric, metric)})",
-               title=names.get(metric, metric).capitalize())
+        title, what = names.get(metric, (metric, metric))
+        ax.set(xlabel="steps in the saga", ylabel=f"{what} (count)", title=title)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.yaxis.get_major_locator().set_params(integer=True)
         ax.grid(alpha=0.3)
         ax.legend(frameon=False)
     return axs[0].figure
@@ -138,7 +143,8 @@ def breakdown(table, ax=None, *, title: str = "Where the time goes (mean per sag
         ax.barh(labels, vals, left=left, color=color, label=comp, edgecolor="white", lw=0.5)
         for y, (x0, v) in enumerate(zip(left, vals)):
             if v > 0.06 * MS * table["latency"].max():
-                ax.text(x0 + v / 2, y, f"{v:.1f}", ha="center", va="center", fontsize=8)
+                ax.text(x0 + v / 2, y, f"{v:.1f}", ha="center", va="center", fontsize=8,
+                        color="white" if comp == "broker" else "black")
         left += vals
     for y, total in enumerate(left):
         ax.text(total, y, f" {total:.1f} ms", va="center", fontsize=8)
@@ -248,5 +254,5 @@ def station_load(table, ax=None):
     ax.set_xticks(range(len(cols)), stations)
     ax.set(xlabel="station", ylabel="utilization (% of worker time busy)", ylim=(0, 112),
            title="Station utilization (100 % = saturated)")
-    ax.legend(frameon=False, loc="upper left")
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return ax
