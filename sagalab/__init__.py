@@ -12,6 +12,7 @@ reverse order), simulated as discrete-event SimPy models of the same saga.
 from . import scenarios
 from .distributions import Constant, Distribution, Exponential, LogNormal
 from .engine import OUTCOMES
+from .faults import Outage
 from .infrastructure import Broker, Network, Orchestrator
 from .messages import KINDS, PATTERNS
 from .result import Result
@@ -23,7 +24,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Constant", "Distribution", "Exponential", "LogNormal",
     "Step", "Saga",
-    "Network", "Broker", "Orchestrator",
+    "Network", "Broker", "Orchestrator", "Outage",
     "simulate", "compare", "Result",
     "scenarios",
     "PATTERNS", "OUTCOMES", "KINDS",
