@@ -98,8 +98,17 @@ class CallsMixin:
         st.acc[3] += env.now - t0
         return True
 
-    def attempt(self, st, j, cmd, t, kind, fails, acc, abandoned):
-        """One try of a call: command, the service's work, reply. Returns how it ended."""
+    def attempt(self, st, j, cmd, t, kind, fails, acc, abandoned, done=None):
+        """One try of a call: command, the service's work, reply. Returns how it ended.
+
+        ``done`` (an event) is triggered when the service is through with the try.
+        """
+        result = yield from self._attempt(st, j, cmd, t, kind, fails, acc, abandoned, done)
+        if done is not None and not done.triggered:
+            done.succeed()
+        return result
+
+    def _attempt(self, st, j, cmd, t, kind, fails, acc, abandoned, done):
         env, name = self.env, self.names[j]
         hop = self.hop
         yield from self.leg(st, cmd, hop, acc)
@@ -108,10 +117,10 @@ class CallsMixin:
         else:
             ok_msg = self.cat.routes[("compensated", j)][0]
             fail_msg = self.cat.routes[("compensation_failed", j)][0]
-            for p in st.pending[j] if st.pending else ():
-                if p.is_alive:  # the service finishes the step's tries before undoing it
+            for tried in st.pending[j] if st.pending else ():
+                if not tried.triggered:  # the service finishes the step's tries before undoing it
                     t0 = env.now
-                    yield p
+                    yield tried
                     acc[5] += env.now - t0
             if not st.applied[j]:  # nothing to undo: the service says so at once
                 yield from self.leg(st, ok_msg, hop, acc)
@@ -121,6 +130,9 @@ class CallsMixin:
             status = REFUSED
         else:
             status = yield from self.work(st, j, t, acc, drop_queued=True)
+            if done is not None:
+                done.succeed()
+                done = None
             if status == 0:  # DONE: commit and reply
                 if kind == FORWARD:
                     failed = j == fails
@@ -159,11 +171,13 @@ class CallsMixin:
         while True:
             if self.spawn:
                 abandoned, local = [False], [0.0, 0.0, 0.0, 0.0, 0, 0.0]
-                proc = self.start(self.attempt(st, j, cmd, t, kind, fails, local, abandoned))
+                done = env.event() if kind == FORWARD else None
+                proc = self.start(self.attempt(st, j, cmd, t, kind, fails, local, abandoned,
+                                               done))
                 if kind == FORWARD:
                     if st.pending is None:
                         st.pending = [[] for _ in range(self.n)]
-                    st.pending[j].append(proc)
+                    st.pending[j].append(done)
                 t0 = env.now
                 waits = [proc]
                 if net.timeout is not None:
@@ -189,6 +203,7 @@ class CallsMixin:
             if res == LOST:  # the orchestrator crashed: resume from the log, or be lost
                 if not self.durable:
                     return LOST
+                unknown = True  # the lost try may have acted
                 yield from self.wait_up(st, ORCHESTRATOR)
                 st.retries += 1
                 continue
@@ -256,7 +271,6 @@ class CallsMixin:
                     outcome = DLQ  # failed for good: a dead letter for manual review
                     yield from self.leg(st, routes[("compensation_failed", j)][2], self.local)
                     break
-                st.comps += st.applied[j] > 0
             final = routes[("fail", 0)][-1]
         else:
             final = routes[("forward", n - 1)][-1]

@@ -356,7 +356,8 @@ class FaultEngine(CallsMixin, Engine):
                 incons += now - st.since
             a = st.acc
             rec.extend((st.sid, st.start, st.end, st.outcome, st.failed,
-                        sum(1 for x in st.applied if x), st.comps, a[4], a[0], a[1], a[2], a[3],
+                        sum(1 for x in st.applied if x),
+                        st.comps + sum(1 for x in st.comp_runs if x), a[4], a[0], a[1], a[2], a[3],
                         incons, a[5], st.dups, st.retries, st.late))
         self.states = []
         return self
