@@ -13,6 +13,7 @@ from . import checks, plot, scenarios, theory, widgets
 from .comparison import comparison_table
 from .distributions import Constant, Distribution, Exponential, LogNormal
 from .engine import OUTCOMES
+from .faults import Outage
 from .graph_analysis import (
     add_subscriber,
     coupling,
@@ -38,7 +39,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Constant", "Distribution", "Exponential", "LogNormal",
     "Step", "Saga",
-    "Network", "Broker", "Orchestrator",
+    "Network", "Broker", "Orchestrator", "Outage",
     "simulate", "compare", "Result",
     "scenarios", "checks", "theory", "widgets", "plot",
     "where_is", "log_coverage",
