@@ -158,6 +158,8 @@ def load_explorer(saga=None, *, overhead: float = 0.010, n_sagas: int = 300, see
     return explorer(compute, draw,
                     arrival_rate=slider(20.0, 2.0, 80.0, 2.0, "offered load (sagas/s)",
                                         fmt=".0f"),
+                    capacity=slider(1, 1, 8, 1, "orchestrator workers", integer=True))
+
 
 # -- 10 decision guide: "your system" ---------------------------------------------------
 

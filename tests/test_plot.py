@@ -201,3 +201,18 @@ def test_load_curves_and_station_load():
     ax = sl.plot.station_load(table)
     util = [c for c in table.columns if c.startswith("utilization_")]
     assert len(ax.patches) == 2 * len(util)
+
+
+def test_load_curves_split_by_partitions_keeps_the_plain_line():
+    plain = sl.sweep(SAGA, {"arrival_rate": [10, 30]}, "choreography", executor="serial",
+                     progress=False, n_sagas=120)
+    parts = sl.sweep(SAGA, {"arrival_rate": [10, 30], "broker.partitions": [1, 2]},
+                     "choreography", executor="serial", progress=False, n_sagas=120)
+    import pandas as pd
+    fig = sl.plot.load_curves(pd.concat([plain, parts], ignore_index=True),
+                              by="broker.partitions")
+    labels = [ln.get_label() for ln in fig.axes[1].lines]
+    assert labels == ["choreography", "choreography, broker.partitions = 1",
+                      "choreography, broker.partitions = 2"]
+    styles = {ln.get_linestyle() + str(ln.get_marker()) for ln in fig.axes[1].lines}
+    assert len(styles) == 3

@@ -157,25 +157,29 @@ def breakdown(table, ax=None, *, title: str = "Where the time goes (mean per sag
     return ax
 
 
-def load_curves(df, axs=None, *, quantile: str = "latency_p99"):
+def load_curves(df, axs=None, *, quantile: str = "latency_p99",
+                by: str | None = "orchestrator.capacity"):
     """Throughput and a latency quantile against offered load, from a sweep's rows.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        Rows of :func:`sagalab.sweep` over ``arrival_rate`` (and optionally
-        ``orchestrator.capacity``: one line per capacity, except for
-        choreography, which has no orchestrator); replications are averaged.
+        Rows of :func:`sagalab.sweep` over ``arrival_rate``; replications are averaged.
     axs : pair of matplotlib.axes.Axes, optional
     quantile : str
         The latency column drawn on the right (log scale), e.g. ``"latency_p99"``.
+    by : str or None
+        A grid column that splits a pattern's rows into one line per value
+        (default ``"orchestrator.capacity"``; e.g. ``"broker.partitions"``).
+        Rows where it is missing form the pattern's plain line. Choreography
+        has no orchestrator, so ``orchestrator.*`` columns never split it.
 
     Returns
     -------
     matplotlib.figure.Figure
         Left: throughput (with the line throughput = offered load); right:
-        ``quantile`` in ms. One line per pattern and orchestrator capacity,
-        in the pattern's colour, capacities told apart by marker and style.
+        ``quantile`` in ms. One line per pattern and value of ``by``, in the
+        pattern's colour, values told apart by marker and line style.
 
     Examples
     --------
@@ -188,17 +192,20 @@ def load_curves(df, axs=None, *, quantile: str = "latency_p99"):
     if axs is None:
         fig, axs = plt.subplots(1, 2, figsize=(11.5, 4.2), layout="constrained")
     tax, lax = axs
-    cap = "orchestrator.capacity"
-    caps = sorted(df[cap].dropna().unique()) if cap in df else []
+    values = sorted(df[by].dropna().unique()) if by is not None and by in df else []
     for pattern, pg in df.groupby("pattern", sort=False):
-        # choreography has no orchestrator: its runs at every capacity are the same runs
-        split = bool(caps) and pattern != "choreography" and pg[cap].notna().any()
-        lines = pg.groupby(cap, sort=True) if split else [(None, pg)]
-        for c, g in lines:
+        split = bool(values) and pg[by].notna().any() and not (
+            by.startswith("orchestrator.") and pattern == "choreography")
+        lines = [(None, pg)]
+        if split:
+            plain = pg[pg[by].isna()]
+            lines = ([(None, plain)] if len(plain) else []) + list(pg.groupby(by, sort=True))
+        for v, g in lines:
             style, label = "o-", pattern
-            if c is not None:
-                style = _CAPACITY_STYLE[caps.index(c) % len(_CAPACITY_STYLE)]
-                label = f"{pattern}, {c:g} orchestrator worker{'s' if c > 1 else ''}"
+            if v is not None:
+                style = _CAPACITY_STYLE[(1 + values.index(v)) % len(_CAPACITY_STYLE)]
+                label = (f"{pattern}, {v:g} orchestrator worker{'s' if v > 1 else ''}"
+                         if by == "orchestrator.capacity" else f"{pattern}, {by} = {v:g}")
             g = g.groupby("arrival_rate")[["throughput", quantile]].mean().reset_index()
             kw = dict(color=pattern_color(pattern), label=label, ms=5, lw=1.5)
             tax.plot(g["arrival_rate"], g["throughput"], style, **kw)
