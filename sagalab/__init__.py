@@ -13,18 +13,19 @@ from . import scenarios
 from .distributions import Constant, Distribution, Exponential, LogNormal
 from .engine import OUTCOMES
 from .infrastructure import Broker, Network, Orchestrator
-from .messages import KINDS, PATTERNS
+from .messages import KINDS, PATTERNS, TRANSPORTS
 from .result import Result
+from .rules import AllOf, AnyOf, Choice, Condition
 from .simulate import compare, simulate
-from .specs import Saga, Step
+from .specs import STEP_KINDS, Saga, Step
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Constant", "Distribution", "Exponential", "LogNormal",
-    "Step", "Saga",
+    "Step", "Saga", "Choice", "Condition", "AllOf", "AnyOf",
     "Network", "Broker", "Orchestrator",
     "simulate", "compare", "Result",
     "scenarios",
-    "PATTERNS", "OUTCOMES", "KINDS",
+    "PATTERNS", "TRANSPORTS", "OUTCOMES", "KINDS", "STEP_KINDS",
 ]

@@ -95,6 +95,9 @@ class Result:
     def from_engine(cls, engine, params: dict) -> Result:
         saga = engine.cat.saga
         sagas = _sagas_frame(engine.sagas, engine.n_sagas, saga.step_names)
+        for name, blocks in engine.world.attribute_values.items():  # the saga's attributes
+            col = np.concatenate(blocks)[:len(sagas)]
+            sagas[name] = pd.Categorical(col) if col.dtype.kind == "U" else col
         events = _events_frame(engine.events, engine.cat.types)
         duration = float(engine.env.now)
         rows = []

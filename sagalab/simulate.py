@@ -6,7 +6,7 @@ import pandas as pd
 from . import _validate as v
 from .engine import Engine
 from .infrastructure import Broker, Network, Orchestrator
-from .messages import PATTERNS, build_catalogue
+from .messages import build_catalogue, check_pattern
 from .result import Result
 from .specs import Saga
 from .world import World, seed_sequence
@@ -16,15 +16,18 @@ __all__ = ["simulate", "compare"]
 
 def simulate(saga: Saga, pattern: str, *, arrival_rate: float, n_sagas: int, seed=0,
              network: Network | None = None, broker: Broker | None = None,
-             orchestrator: Orchestrator | None = None, trace: bool = True) -> Result:
+             orchestrator: Orchestrator | None = None, trace: bool = True,
+             transport: str = "sync") -> Result:
     """Simulate ``n_sagas`` sagas arriving as a Poisson process under ``pattern``.
 
     Parameters
     ----------
     saga : Saga
         What each saga does (e.g. ``sl.scenarios.ecommerce()``).
-    pattern : {"choreography", "orchestration"}
-        How the services coordinate.
+    pattern : {"choreography", "orchestration", "hybrid"}
+        How the services coordinate. ``"hybrid"``: the orchestrator calls
+        each stage (see ``Step.stage``), the steps inside a stage chain
+        through broker events.
     arrival_rate : float
         Sagas started per second (> 0).
     n_sagas : int
@@ -38,6 +41,11 @@ def simulate(saga: Saga, pattern: str, *, arrival_rate: float, n_sagas: int, see
         only the broker; orchestration only the network and orchestrator.
     trace : bool
         Record every message in ``result.events`` (turn off for very long runs).
+    transport : {"sync", "async"}
+        How the orchestrator's commands and replies travel (orchestration and
+        hybrid): ``"sync"`` as synchronous network hops, ``"async"`` through
+        the broker (command/reply messaging). Choreography always uses the
+        broker and accepts only the default.
 
     Returns
     -------
@@ -56,8 +64,7 @@ def simulate(saga: Saga, pattern: str, *, arrival_rate: float, n_sagas: int, see
     (200, True)
     """
     v.instance("simulate", "saga", saga, Saga)
-    if pattern not in PATTERNS:
-        raise ValueError(f"simulate: pattern must be one of {list(PATTERNS)}, got {pattern!r}")
+    check_pattern(pattern, transport)
     rate = v.real("simulate", "arrival_rate", arrival_rate, low_open=True,
                   what="a rate > 0 sagas per second")
     n = v.count("simulate", "n_sagas", n_sagas)
@@ -68,18 +75,22 @@ def simulate(saga: Saga, pattern: str, *, arrival_rate: float, n_sagas: int, see
                                allow_none=True) or Orchestrator())
     v.flag("simulate", "trace", trace)
     params = dict(saga=saga, pattern=pattern, arrival_rate=rate, n_sagas=n, seed=seed,
-                  network=network, broker=broker, orchestrator=orchestrator, trace=trace)
-    engine = Engine(build_catalogue(saga, pattern), World(saga, rate, root), n_sagas=n,
+                  network=network, broker=broker, orchestrator=orchestrator, trace=trace,
+                  transport=transport)
+    engine = Engine(build_catalogue(saga, pattern, transport), World(saga, rate, root), n_sagas=n,
                     network=network, broker=broker, orchestrator=orchestrator, trace=trace,
                     root=root)
     return Result.from_engine(engine.run(), params)
 
 
-def compare(saga: Saga, patterns=PATTERNS, **simulate_kwargs) -> pd.DataFrame:
+def compare(saga: Saga, patterns=("choreography", "orchestration"),
+            **simulate_kwargs) -> pd.DataFrame:
     """Summaries of the same sagas under several patterns, side by side.
 
     Every pattern replays the same seed, hence the same sagas (common random
     numbers): a difference between columns is the patterns' difference.
+    The default compares the seed's two patterns; pass
+    ``patterns=sl.PATTERNS`` to add ``"hybrid"``.
 
     Examples
     --------
