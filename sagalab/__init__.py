@@ -9,7 +9,7 @@ reverse order), simulated as discrete-event SimPy models of the same saga.
 >>> int(result.summary()["n"]), int(result.summary()["stuck"])
 (100, 0)
 """
-from . import scenarios
+from . import scenarios, tomlio
 from .distributions import Constant, Distribution, Exponential, LogNormal
 from .engine import OUTCOMES
 from .infrastructure import Broker, Network, Orchestrator
@@ -26,6 +26,6 @@ __all__ = [
     "Step", "Saga", "Choice", "Condition", "AllOf", "AnyOf",
     "Network", "Broker", "Orchestrator",
     "simulate", "compare", "Result",
-    "scenarios",
+    "scenarios", "tomlio",
     "PATTERNS", "TRANSPORTS", "OUTCOMES", "KINDS", "STEP_KINDS",
 ]
