@@ -85,7 +85,7 @@ def _when_out(where: str, w):
         return {"field": w.field, "op": w.op, "value": w.value}
     if isinstance(w, (AllOf, AnyOf)):
         return {"all" if isinstance(w, AllOf) else "any": [_when_out(where, t) for t in w.terms]}
-    raise TypeError(f"{where}: when is a Python callable and cannot be written to TOML; "
+    raise TypeError(f"{where} is a Python callable and cannot be written to TOML; "
                     f"use sl.Condition (with & and |) instead")
 
 
