@@ -15,8 +15,9 @@ how a transfer travels:
   then ``ProcessInventory`` to inventory), each one synchronous network hop.
 
 * **hybrid**: the steps are grouped into *stages*; the orchestrator commands
-  each stage's first step and hears back from its last, and inside a stage
-  the steps chain through broker events as in choreography. Compensation
+  each stage's first step and hears back from its last (and, when
+  compensating, the other way round), and inside a stage the steps chain
+  through broker events as in choreography. Compensation
   follows the same split. Without declared stages every step is a stage of
   its own (the messages are then orchestration's).
 
@@ -25,9 +26,12 @@ replies as synchronous network hops, ``"async"`` through the broker
 (command/reply messaging). Choreography always uses the broker.
 
 Two features change which transfers exist. A step whose ``when`` condition
-is false is *skipped*: the orchestrator just sends no command (no message),
-while a choreography consumer receives the event, filters it, and passes a
-``<Name>Skipped`` event on (the event is still sent). Steps of a
+is false is *skipped*: the orchestrator just sends no command (no message;
+in hybrid it skips a stage none of whose steps runs), while a consumer of
+an event (choreography, or inside a hybrid stage, its first step included)
+receives it, filters it, and passes a
+``<Name>Skipped`` event on (the event is still sent; going back, a
+``<Name>CompensationSkipped``). Steps of a
 ``parallel`` group that the orchestrator commands run at once: commands fan
 out after one decision and each reply is a decision of its own (the
 ``leave``/``enter`` halves of a transfer).
@@ -43,9 +47,12 @@ from dataclasses import dataclass
 
 from .specs import Saga, _camel
 
-__all__ = ["MessageType", "Catalogue", "PATTERNS", "TRANSPORTS", "KINDS", "build_catalogue"]
+__all__ = ["MessageType", "Catalogue", "PATTERNS", "SEED_PATTERNS", "TRANSPORTS", "KINDS",
+           "build_catalogue"]
 
 PATTERNS = ("choreography", "orchestration", "hybrid")
+#: The seed document's two patterns: the default of comparisons.
+SEED_PATTERNS = PATTERNS[:2]
 #: How the orchestrator's commands and replies travel (orchestration and hybrid).
 TRANSPORTS = ("sync", "async")
 #: Message kinds, in the order the plots colour them.
@@ -86,6 +93,13 @@ class Catalogue:
         self._ids: dict[MessageType, int] = {}
         self.routes: dict[tuple, tuple[int, ...]] = {}
         self.units: tuple[tuple[int, ...], ...] = tuple((k,) for k in range(len(saga.steps)))
+
+    @property
+    def is_workflow(self) -> bool:
+        """True when the saga uses conditions, parallel units or retries."""
+        return (any(s.when is not None for s in self.saga.steps)
+                or any(len(u) > 1 for u in self.units)
+                or any(s.kind == "retriable" and s.failure_p > 0 for s in self.saga.steps))
 
     def msg(self, kind, name, source, target, channel) -> int:
         mt = MessageType(kind, name, source, target, channel)
@@ -144,8 +158,9 @@ class _Builder:
         self.orch = cat.pattern != "choreography"
         self.ch = "broker" if cat.transport == "async" else "network"
         self.stage = stages_of(saga, cat.pattern)
-        self.last = {}
+        self.first, self.last = {}, {}
         for k, st in enumerate(self.stage):
+            self.first.setdefault(st, k)
             self.last[st] = k
         self.cap_ini = _camel(self.ini)
 
@@ -183,7 +198,9 @@ class _Builder:
     def enter(self, b):
         if b >= self.n:
             return (self.command("command", f"Complete{self.cap_ini}", b),)
-        return (self.command("command", self.steps[b].command, b),)
+        f = self.first[self.stage[b]]  # a stage is always called at its first step
+        return (self.command("command", self.steps[f].command, f),) + tuple(
+            self.ev("success", self.steps[j].skip_event, j, j + 1) for j in range(f, b))
 
     def fwd(self, a, b):
         if not self.orch or (a >= 0 and b < self.n and self.stage[a] == self.stage[b]):
@@ -198,10 +215,16 @@ class _Builder:
         kind, name = (("failure", s.failure_event) if cause == "fail"
                       else ("compensation", s.compensation_event))
         return (self.ev(kind, name, k, k - 1),) + tuple(
-            self.ev("compensation", self.steps[j].skip_event, j, j - 1)
-            for j in range(k - 1, p, -1))
+            self.ev("compensation", self.skip_back(j), j, j - 1) for j in range(k - 1, p, -1))
+
+    def skip_back(self, j) -> str:  # a skipped step passes a compensation on: nothing to undo
+        return f"{_camel(self.steps[j].name)}CompensationSkipped"
 
     def leave_back(self, cause, k):
+        f = self.first[self.stage[k]]
+        if f < k:  # back through the stage; its first step answers the orchestrator
+            return self.chain_back(cause, k, f) + (
+                self.to_orch("reply", self.skip_back(f), f), DECIDE)
         s = self.steps[k]
         if cause == "fail":
             return (self.to_orch("failure", s.failure_event, k), DECIDE)
@@ -215,8 +238,7 @@ class _Builder:
             return (self.command("command", f"Cancel{self.cap_ini}", p),)
         e = self.last[self.stage[p]]
         return (self.command("compensation", self.steps[e].compensation_command, e),) + tuple(
-            self.ev("compensation", self.steps[j].skip_event, j, j - 1)
-            for j in range(e, p, -1))
+            self.ev("compensation", self.skip_back(j), j, j - 1) for j in range(e, p, -1))
 
     def back(self, cause, k, p):
         if not self.orch or (p >= 0 and self.stage[p] == self.stage[k]):

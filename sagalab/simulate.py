@@ -6,7 +6,7 @@ import pandas as pd
 from . import _validate as v
 from .engine import Engine
 from .infrastructure import Broker, Network, Orchestrator
-from .messages import build_catalogue, check_pattern
+from .messages import SEED_PATTERNS, build_catalogue, check_pattern
 from .result import Result
 from .specs import Saga
 from .world import World, seed_sequence
@@ -83,7 +83,7 @@ def simulate(saga: Saga, pattern: str, *, arrival_rate: float, n_sagas: int, see
     return Result.from_engine(engine.run(), params)
 
 
-def compare(saga: Saga, patterns=("choreography", "orchestration"),
+def compare(saga: Saga, patterns=SEED_PATTERNS,
             **simulate_kwargs) -> pd.DataFrame:
     """Summaries of the same sagas under several patterns, side by side.
 

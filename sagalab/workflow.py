@@ -29,10 +29,7 @@ __all__ = ["needs_workflow", "workflow_process"]
 
 def needs_workflow(catalogue) -> bool:
     """True when a saga uses conditions, parallel units or retries."""
-    saga = catalogue.saga
-    return (any(s.when is not None for s in saga.steps)
-            or any(len(u) > 1 for u in catalogue.units)
-            or any(s.kind == "retriable" and s.failure_p > 0 for s in saga.steps))
+    return catalogue.is_workflow
 
 
 def _fwd(routes, a, b):
