@@ -11,8 +11,10 @@ reverse order), simulated as discrete-event SimPy models of the same saga.
 """
 from . import checks, plot, scenarios, theory, tomlio, widgets
 from .comparison import comparison_table
+from .decision import quick_comparison
 from .distributions import Constant, Distribution, Exponential, LogNormal
 from .engine import OUTCOMES
+from .faults import Outage
 from .graph_analysis import (
     add_subscriber,
     coupling,
@@ -27,7 +29,7 @@ from .messages import KINDS, PATTERNS, TRANSPORTS
 from .replicate import Replications, replicate
 from .result import Result
 from .rules import AllOf, AnyOf, Choice, Condition
-from .saturation import Saturation, saturation
+from .saturation import Saturation, capacity_estimate, saturation
 from .simulate import compare, simulate
 from .specs import STEP_KINDS, Saga, Step
 from .sweep import sweep
@@ -39,11 +41,13 @@ __version__ = "0.1.0"
 __all__ = [
     "Constant", "Distribution", "Exponential", "LogNormal",
     "Step", "Saga", "Choice", "Condition", "AllOf", "AnyOf",
-    "Network", "Broker", "Orchestrator",
+    "Network", "Broker", "Orchestrator", "Outage",
     "simulate", "compare", "Result",
     "scenarios", "tomlio", "checks", "theory", "widgets", "plot",
     "where_is", "log_coverage",
-    "replicate", "Replications", "sweep", "saturation", "Saturation", "comparison_table",
+    "replicate", "Replications", "sweep", "saturation", "Saturation", "capacity_estimate",
+    "comparison_table",
+    "quick_comparison",
     "PATTERNS", "TRANSPORTS", "OUTCOMES", "KINDS", "STEP_KINDS",
     "event_graph", "coupling", "find_cycles", "add_subscriber", "graph_changes", "graph_growth",
     "order_update_loop", "spans",

@@ -4,9 +4,11 @@ from __future__ import annotations
 import pandas as pd
 
 from . import _validate as v
+from .delivery import FaultEngine
 from .engine import Engine
+from .faults import FaultPlan, FaultWorld, needs_fault_engine
 from .infrastructure import Broker, Network, Orchestrator
-from .messages import SEED_PATTERNS, build_catalogue, check_pattern
+from .messages import SEED_PATTERNS, build_catalogue, check_pattern, stages_of
 from .result import Result
 from .specs import Saga
 from .world import World, seed_sequence
@@ -17,7 +19,7 @@ __all__ = ["simulate", "compare"]
 def simulate(saga: Saga, pattern: str, *, arrival_rate: float, n_sagas: int, seed=0,
              network: Network | None = None, broker: Broker | None = None,
              orchestrator: Orchestrator | None = None, trace: bool = True,
-             transport: str = "sync") -> Result:
+             faults=None, transport: str = "sync") -> Result:
     """Simulate ``n_sagas`` sagas arriving as a Poisson process under ``pattern``.
 
     Parameters
@@ -41,6 +43,14 @@ def simulate(saga: Saga, pattern: str, *, arrival_rate: float, n_sagas: int, see
         only the broker; orchestration only the network and orchestrator.
     trace : bool
         Record every message in ``result.events`` (turn off for very long runs).
+    faults : list of Outage, optional
+        Outages of services, the orchestrator or the broker (see
+        :mod:`sagalab.faults`). A run without faults or delivery semantics
+        (timeouts, retries, redelivery, partitions, a durable log,
+        compensation retries) runs the plain engine at full speed. Faults
+        apply to choreography and synchronous orchestration (or hybrid without
+        multi-step stages) of sagas without conditions, parallel steps or
+        retriable retries; other combinations are refused with a ValueError.
     transport : {"sync", "async"}
         How the orchestrator's commands and replies travel (orchestration and
         hybrid): ``"sync"`` as synchronous network hops, ``"async"`` through
@@ -74,12 +84,27 @@ def simulate(saga: Saga, pattern: str, *, arrival_rate: float, n_sagas: int, see
     orchestrator = (v.instance("simulate", "orchestrator", orchestrator, Orchestrator,
                                allow_none=True) or Orchestrator())
     v.flag("simulate", "trace", trace)
+    plan = FaultPlan(faults, saga)
     params = dict(saga=saga, pattern=pattern, arrival_rate=rate, n_sagas=n, seed=seed,
                   network=network, broker=broker, orchestrator=orchestrator, trace=trace,
-                  transport=transport)
-    engine = Engine(build_catalogue(saga, pattern, transport), World(saga, rate, root), n_sagas=n,
-                    network=network, broker=broker, orchestrator=orchestrator, trace=trace,
-                    root=root)
+                  faults=plan.outages, transport=transport)
+    kw = dict(n_sagas=n, network=network, broker=broker, orchestrator=orchestrator,
+              trace=trace, root=root)
+    cat = build_catalogue(saga, pattern, transport)
+    if needs_fault_engine(saga, pattern, plan, network, broker, orchestrator):
+        staged = pattern == "hybrid" and len(set(stages_of(saga, pattern))) < len(saga.steps)
+        if cat.is_workflow or staged or transport != "sync":
+            raise ValueError("simulate: faults and delivery semantics (outages, timeouts, "
+                             "retries, redelivery, partitions, a durable log, compensation "
+                             "retries) are modelled for choreography and synchronous "
+                             "orchestration (or hybrid without multi-step stages) of sagas "
+                             "without conditions, parallel steps or retriable retries; this "
+                             "run asks for both")
+        world = FaultWorld(saga, rate, root, broker.redelivery_p if pattern == "choreography"
+                           else 0.0)
+        engine = FaultEngine(cat, world, plan=plan, **kw)
+    else:
+        engine = Engine(cat, World(saga, rate, root), **kw)
     return Result.from_engine(engine.run(), params)
 
 

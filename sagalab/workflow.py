@@ -59,8 +59,9 @@ def _member(eng, sid, k, svc, fails, retry, out):
     routes = eng.routes
     yield from eng.travel(sid, routes[("enter", k)], acc)
     ok = yield from _attempt(eng, sid, k, svc, fails, retry, acc)
+    done_at = eng.env.now
     yield from eng.travel(sid, routes[("leave", k) if ok else ("leave_fail", k)], acc)
-    out.append((eng.env.now, k, ok, acc))
+    out.append((eng.env.now, k, ok, acc, done_at))
 
 
 def workflow_process(eng, sid, svc, comp, comp_fail, init, extra):
@@ -73,6 +74,7 @@ def workflow_process(eng, sid, svc, comp, comp_fail, init, extra):
         yield from serve(n, init[0], acc)
     last, left = -1, False  # who hands over next; True when a parallel unit already replied
     done, failed = [], []
+    effects = []  # commit times of the effects (steps done, compensations)
     for unit in eng.cat.units:
         members = unit if runs is None else [k for k in unit if runs[k]]
         if not members:
@@ -83,6 +85,8 @@ def workflow_process(eng, sid, svc, comp, comp_fail, init, extra):
             ok = yield from _attempt(eng, sid, k, svc, fails, retry, acc)
             last, left = k, False
             (done if ok else failed).append(k)
+            if ok:
+                effects.append(env.now)
         else:
             if not left:
                 yield from travel(sid, routes[("leave", last)], acc)
@@ -93,8 +97,10 @@ def workflow_process(eng, sid, svc, comp, comp_fail, init, extra):
             acc[:4] = [x + y for x, y in zip(acc[:4], critical[:4])]
             acc[4] += sum(r[3][4] for r in out)
             left = True
-            for _, k, ok, _ in sorted(out, key=lambda r: r[1]):
+            for _, k, ok, _, at in sorted(out, key=lambda r: r[1]):
                 (done if ok else failed).append(k)
+                if ok:
+                    effects.append(at)
         if failed:
             break
     comps = 0
@@ -109,6 +115,7 @@ def workflow_process(eng, sid, svc, comp, comp_fail, init, extra):
                           else _back(routes, "fail", failed[0], p), acc)
         for i, k in enumerate(order):
             yield from serve(k, comp[k], acc)
+            effects.append(env.now)
             comps += 1
             p = order[i + 1] if i + 1 < len(order) else -1
             if comp_fail[k]:
@@ -117,5 +124,8 @@ def workflow_process(eng, sid, svc, comp, comp_fail, init, extra):
                                          else "compensated", k, p), acc)
     if init is not None:
         yield from serve(n, init[1], acc)
+    if outcome == DLQ:  # an effect stays: inconsistent until the saga ends (and after)
+        effects.append(env.now)
+    inconsistent = max(effects) - min(effects) if effects else 0.0
     eng.sagas.extend((sid, start, env.now, outcome, min(failed) if failed else -1, len(done),
-                      comps, acc[4], acc[0], acc[1], acc[2], acc[3]))
+                      comps, acc[4], acc[0], acc[1], acc[2], acc[3], inconsistent))

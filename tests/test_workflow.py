@@ -268,3 +268,17 @@ def test_workflow_invariants(saga, variant, seed):
     # numbers); only dlq vs compensated may differ, when parallel siblings ran and need undoing
     base = run(saga, "orchestration", n=25, rate=10.0, seed=seed).sagas
     assert done.equals(base.outcome == "completed") and s.failed_step.equals(base.failed_step)
+
+
+def test_faults_with_workflow_features_are_refused_clearly():
+    outage = [sl.Outage("a", start=0.1, duration=0.5)]
+    staged = sl.Saga("h", [sl.Step("a", 0.1, stage="s"), sl.Step("b", 0.1, stage="s")])
+    cond = approval_saga(500.0).with_step("a", stage=None)
+    for saga, pattern, transport in [(staged, "hybrid", "sync"), (cond, "orchestration", "sync"),
+                                     (sl.scenarios.ecommerce(), "orchestration", "async")]:
+        with pytest.raises(ValueError, match="faults and delivery semantics .* asks for both"):
+            sl.simulate(saga, pattern, arrival_rate=1, n_sagas=5, transport=transport,
+                        faults=[sl.Outage(saga.steps[0].name, start=0.1, duration=0.5)])
+    plain = sl.simulate(sl.Saga("p", [sl.Step("a", 0.1)]), "hybrid", arrival_rate=1,
+                        n_sagas=5, faults=outage)  # single-step stages: orchestration's routes
+    assert len(plain.sagas) == 5
