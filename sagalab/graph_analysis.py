@@ -21,7 +21,7 @@ import pandas as pd
 
 from ._validate import name as _check_name
 from .graphs import event_graph, topic_of
-from .messages import PATTERNS
+from .messages import SEED_PATTERNS
 from .specs import Saga, Step, _camel
 
 __all__ = ["coupling", "who_knows", "find_cycles", "add_subscriber", "graph_changes",
@@ -298,7 +298,7 @@ def _chain(n: int) -> Saga:
                                    compensation_failure_p=0.01) for k in range(n)])
 
 
-def graph_growth(steps=range(1, 11), patterns=PATTERNS) -> pd.DataFrame:
+def graph_growth(steps=range(1, 11), patterns=SEED_PATTERNS) -> pd.DataFrame:
     """Size of the event graph of an ``n``-step saga, per pattern.
 
     The saga is a chain of steps that can each fail and whose compensations

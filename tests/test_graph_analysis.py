@@ -29,7 +29,13 @@ def test_coupling_choreography_services_know_only_neighbouring_topics():
 @pytest.mark.parametrize("saga", all_scenarios(), ids=lambda s: s.name)
 def test_a_plain_saga_has_no_cycle_of_events(saga, pattern):
     saga = saga.with_step(saga.steps[0].name, compensation_failure_p=0.2)
-    assert sl.find_cycles(sl.event_graph(saga, pattern)) == []
+    found = {tuple(sorted(c)) for c in sl.find_cycles(sl.event_graph(saga, pattern))}
+    # the only loops allowed: an orchestrator retrying a retriable step (bounded by design)
+    retries = {tuple(sorted((s.command, s.failure_event))) for s in saga.steps
+               if s.kind == "retriable" and s.failure_p > 0}
+    assert found <= retries
+    if pattern == "orchestration":
+        assert found == retries
 
 
 def test_the_planted_cycle_is_found_and_only_it_and_the_fix_removes_it():
