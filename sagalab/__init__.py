@@ -25,6 +25,7 @@ from .graph_analysis import (
 from .graphs import event_graph
 from .infrastructure import Broker, Network, Orchestrator
 from .messages import KINDS, PATTERNS
+from .reliability import fault_table, stuck_sagas
 from .replicate import Replications, replicate
 from .result import Result
 from .saturation import Saturation, saturation
@@ -47,4 +48,5 @@ __all__ = [
     "PATTERNS", "OUTCOMES", "KINDS",
     "event_graph", "coupling", "find_cycles", "add_subscriber", "graph_changes", "graph_growth",
     "order_update_loop", "spans",
+    "fault_table", "stuck_sagas",
 ]

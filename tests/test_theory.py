@@ -79,3 +79,17 @@ def test_coordinator_saturation_formula():
     assert theory.coordinator_saturation(2, 0.001, 4) == pytest.approx(500)
     with pytest.raises(ValueError, match="unstable"):
         theory.erlang_c(2, 2.5)
+
+
+@pytest.mark.parametrize("pattern", sl.PATTERNS)
+@pytest.mark.parametrize("q, retries", [(0.3, 0), (0.5, 1)])
+def test_dead_letters_match_p_dead_letter(pattern, q, retries):
+    saga = sl.scenarios.ecommerce(payment_failure_p=0.1, inventory_failure_p=0.2,
+                                  shipping_failure_p=0.3)
+    for step in saga.step_names:
+        saga = saga.with_step(step, compensation_failure_p=q, compensation_retries=retries)
+    s = sl.simulate(saga, pattern, arrival_rate=10, n_sagas=4_000, seed=5, trace=False).sagas
+    failed = s[s.outcome != "completed"]
+    expected = sum(theory.p_dead_letter(q, retries, int(k)) for k in failed.steps_completed)
+    dlq = (s.outcome == "dlq").sum()
+    assert dlq == pytest.approx(expected, abs=3 * np.sqrt(expected) + 1)
