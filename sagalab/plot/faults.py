@@ -75,8 +75,9 @@ def inconsistency(results, ax=None):
                       hatch=_HATCHES[k % len(_HATCHES)], edgecolor="white")
         ax.bar_label(bars, [f"n={int(n.get(o, 0))}" for o in present], fontsize=7, padding=2)
     ax.set_xticks(range(len(present)), present)
+    ax.margins(y=0.12)
     ax.set(xlabel="outcome", ylabel="time inconsistent, mean per saga (ms)",
-           title="How long sagas left the data inconsistent (bar labels: sagas)")
+           title="Time inconsistent per saga (bar labels: sagas)")
     ax.legend(frameon=False, fontsize=8)
     ax.grid(axis="y", alpha=0.3)
     return ax
