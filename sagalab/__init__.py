@@ -28,6 +28,7 @@ from .graphs import event_graph
 from .infrastructure import Broker, Network, Orchestrator
 from .latency import latency_breakdown, paired_difference
 from .messages import KINDS, PATTERNS, TRANSPORTS
+from .reliability import fault_table, stuck_sagas
 from .replicate import Replications, replicate
 from .result import Result
 from .rules import AllOf, AnyOf, Choice, Condition
@@ -55,4 +56,5 @@ __all__ = [
     "event_graph", "coupling", "find_cycles", "add_subscriber", "graph_changes", "graph_growth",
     "order_update_loop", "spans",
     "who_knows", "latency_breakdown", "paired_difference", "littles_law", "saturation_points",
+    "fault_table", "stuck_sagas",
 ]

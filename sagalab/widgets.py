@@ -200,3 +200,137 @@ def your_system(saga=None, *, n_sagas: int = 300, seed: int = 0):
                     broker_ms=slider(5, 0, 50, 1, "broker latency (ms)", fmt=".0f"),
                     overhead_ms=slider(1, 0, 10, 0.5, "orchestrator overhead (ms)", fmt=".1f"),
                     capacity=slider(1, 1, 8, 1, "orchestrator workers", integer=True))
+
+
+# -- failures and outages (notebooks 06 and 08) ---------------------------------------------
+
+def failure_explorer(saga=None, *, arrival_rate: float = 20.0, n_sagas: int = 200, seed=0):
+    """Sliders for each step's failure rate, the compensation failure rate and its retries.
+
+    Each move simulates ``n_sagas`` sagas of ``saga`` (default the e-commerce
+    saga) under both patterns on the same seed, with every step's
+    ``failure_p`` from its slider (named after the step) and every step's
+    ``compensation_failure_p`` and ``compensation_retries`` from the
+    ``compensation_failure_p`` and ``retries`` sliders. The table is
+    :func:`sagalab.fault_table` (one row per pattern); the figure shows the
+    outcomes and the time sagas spent inconsistent.
+
+    Examples
+    --------
+    >>> import sagalab as sl
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stdout(io.StringIO()):  # outside Jupyter, widgets print
+    ...     ex = sl.widgets.failure_explorer(n_sagas=60)
+    ...     sl.widgets.controls(ex)["compensation_failure_p"].value = 1.0
+    >>> ex.result.dlq.tolist()  # every compensation fails: same sagas in both patterns
+    [2, 2]
+    """
+    from . import plot
+    from .messages import PATTERNS
+    from .reliability import fault_table
+    from .scenarios import ecommerce
+    from .simulate import simulate
+
+    saga = ecommerce() if saga is None else saga
+    names = saga.step_names
+
+    last: dict = {}
+
+    def compute(compensation_failure_p, retries, **failure_p):
+        s = saga
+        for name in names:
+            s = s.with_step(name, failure_p=failure_p[name],
+                            compensation_failure_p=compensation_failure_p,
+                            compensation_retries=retries)
+        last.clear()
+        last.update({p: simulate(s, p, arrival_rate=arrival_rate, n_sagas=n_sagas, seed=seed)
+                     for p in PATTERNS})
+        return fault_table(last)
+
+    def draw(table, compensation_failure_p, retries, **failure_p):
+        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8), layout="constrained")
+        plot.outcomes(last, ax=left)
+        plot.inconsistency(last, ax=right)
+        fig.suptitle(f"{n_sagas} sagas per pattern; compensation fails with "
+                     f"{compensation_failure_p:.2f} per try, {retries} retries")
+
+    sliders = {name: slider(s.failure_p, 0.0, 0.5, 0.01, f"{name} failure rate")
+               for name, s in zip(names, saga.steps)}
+    return explorer(compute, draw,
+                    compensation_failure_p=slider(0.0, 0.0, 1.0, 0.05,
+                                                  "compensation failure rate"),
+                    retries=slider(0, 0, 3, 1, "compensation retries", integer=True),
+                    **sliders)
+
+
+OUTAGE_TARGETS = ("orchestrator", "broker")
+
+
+def outage_explorer(saga=None, *, arrival_rate: float = 30.0, n_sagas: int = 300, seed=0,
+                    target: str = "orchestrator"):
+    """Sliders for the start and duration of an outage; the stuck-saga detector per setup.
+
+    Each move simulates ``n_sagas`` sagas of ``saga`` (default the e-commerce
+    saga) with ``Outage(target, crash_at, duration)`` under three setups on
+    the same seed: ``"orchestration, no saga log"``, ``"orchestration,
+    durable log"`` (``Orchestrator(durable_log=True)``) and
+    ``"choreography"``. The dropdown ``target`` picks what goes down (the
+    orchestrator, the broker or a step's service). The table is
+    :func:`sagalab.fault_table` plus ``oldest_age_s``, the largest age of an
+    unfinished saga seen over the run (from ``result.timeline()``); the
+    figure is :func:`sagalab.plot.in_flight`.
+
+    Examples
+    --------
+    >>> import sagalab as sl
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stdout(io.StringIO()):  # outside Jupyter, widgets print
+    ...     ex = sl.widgets.outage_explorer(n_sagas=120, seed=8)
+    ...     sl.widgets.controls(ex)["crash_at"].value = 3.0
+    >>> int(ex.result.loc["orchestration, durable log", "stuck"])
+    0
+    """
+    import ipywidgets as w
+
+    from . import plot
+    from .faults import Outage
+    from .infrastructure import Orchestrator
+    from .reliability import fault_table
+    from .scenarios import ecommerce
+    from .simulate import simulate
+
+    saga = ecommerce() if saga is None else saga
+    setups = {"orchestration, no saga log": ("orchestration", Orchestrator()),
+              "orchestration, durable log": ("orchestration", Orchestrator(durable_log=True)),
+              "choreography": ("choreography", Orchestrator())}
+
+    def runs(target, crash_at, duration):
+        faults = [Outage(target, crash_at, duration)]
+        return {label: simulate(saga, p, arrival_rate=arrival_rate, n_sagas=n_sagas, seed=seed,
+                                orchestrator=o, faults=faults)
+                for label, (p, o) in setups.items()}
+
+    last: dict = {}
+
+    def compute(target, crash_at, duration):
+        last.clear()
+        last.update(runs(target, crash_at, duration))
+        table = fault_table(last)
+        table["oldest_age_s"] = [r.timeline()["oldest_age"].max() for r in last.values()]
+        return table
+
+    def draw(table, target, crash_at, duration):
+        fig = plot.in_flight(last)
+        fig.suptitle(f"{target} down from {crash_at:g} s for {duration:g} s "
+                     f"({n_sagas} sagas at {arrival_rate:g}/s)")
+
+    choices = list(OUTAGE_TARGETS) + list(saga.step_names)
+    span = n_sagas / arrival_rate  # seconds of arrivals
+    return explorer(compute, draw,
+                    target=w.Dropdown(options=choices, value=target, description="down"),
+                    crash_at=slider(round(span / 2, 1), 0.0, round(span, 1), 0.5,
+                                    "crash at (s)", fmt=".1f"),
+                    duration=slider(2.0, 0.5, 5.0, 0.5, "outage duration (s)", fmt=".1f"))
+
+
+__all__ += ["failure_explorer", "outage_explorer"]

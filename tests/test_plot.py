@@ -216,3 +216,36 @@ def test_load_curves_split_by_partitions_keeps_the_plain_line():
                       "choreography, broker.partitions = 2"]
     styles = {ln.get_linestyle() + str(ln.get_marker()) for ln in fig.axes[1].lines}
     assert len(styles) == 3
+def test_inconsistency_bars_are_the_mean_per_outcome(runs, tmp_path):
+    ax = sl.plot.inconsistency(runs)
+    present = [o for o in sl.OUTCOMES if any((r.sagas.outcome == o).any() for r in runs.values())]
+    assert [t.get_text() for t in ax.get_xticklabels()] == present
+    assert len(ax.patches) == len(present) * len(runs)
+    for i, (p, r) in enumerate(runs.items()):
+        bars = ax.patches[i * len(present):(i + 1) * len(present)]
+        assert matplotlib.colors.to_hex(bars[0].get_facecolor()) == \
+            sl.plot.PATTERN_COLORS[p].lower()
+        for bar, o in zip(bars, present):
+            want = 1e3 * r.sagas.inconsistent[r.sagas.outcome == o].mean()
+            assert bar.get_height() == pytest.approx(want)
+    assert "ms" in ax.get_ylabel() and ax.get_title()
+    ax.figure.savefig(tmp_path / "inconsistency.png", dpi=60)
+
+
+def test_in_flight_draws_the_timeline_per_run_and_shades_outages(tmp_path):
+    crash = [sl.Outage("orchestrator", 3.0, 1.5)]
+    lost = sl.simulate(SAGA, "orchestration", arrival_rate=30, n_sagas=200, seed=8, faults=crash)
+    kept = sl.simulate(SAGA, "orchestration", arrival_rate=30, n_sagas=200, seed=8, faults=crash,
+                       orchestrator=sl.Orchestrator(durable_log=True))
+    fig = sl.plot.in_flight({"no log": lost, "durable log": kept}, threshold=1.0)
+    counts, ages = fig.axes
+    assert [line.get_label() for line in counts.lines] == ["no log", "durable log"]
+    assert {matplotlib.colors.to_hex(line.get_color()) for line in counts.lines} == \
+        {sl.plot.PATTERN_COLORS["orchestration"].lower()}
+    assert counts.lines[0].get_linestyle() != counts.lines[1].get_linestyle()
+    tl = lost.timeline()
+    assert list(ages.lines[0].get_ydata()) == list(tl.oldest_age)
+    assert ages.lines[-1].get_ydata()[0] == 1.0  # the alert threshold
+    assert [p.get_label() for p in counts.patches] == ["orchestrator down"]  # the outage
+    assert "s" in ages.get_ylabel() and "(s)" in ages.get_xlabel() and counts.get_title()
+    fig.savefig(tmp_path / "in_flight.png", dpi=60)

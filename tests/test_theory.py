@@ -110,3 +110,15 @@ def test_messaging_time_defaults_agree_and_bad_pattern():
         sl.theory.messaging_time("orchestration", 3))
     with pytest.raises(ValueError, match="pattern"):
         sl.theory.messaging_time("hybrid", 3)
+@pytest.mark.parametrize("pattern", sl.PATTERNS)
+@pytest.mark.parametrize("q, retries", [(0.3, 0), (0.5, 1)])
+def test_dead_letters_match_p_dead_letter(pattern, q, retries):
+    saga = sl.scenarios.ecommerce(payment_failure_p=0.1, inventory_failure_p=0.2,
+                                  shipping_failure_p=0.3)
+    for step in saga.step_names:
+        saga = saga.with_step(step, compensation_failure_p=q, compensation_retries=retries)
+    s = sl.simulate(saga, pattern, arrival_rate=10, n_sagas=4_000, seed=5, trace=False).sagas
+    failed = s[s.outcome != "completed"]
+    expected = sum(theory.p_dead_letter(q, retries, int(k)) for k in failed.steps_completed)
+    dlq = (s.outcome == "dlq").sum()
+    assert dlq == pytest.approx(expected, abs=3 * np.sqrt(expected) + 1)
