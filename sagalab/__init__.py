@@ -27,7 +27,7 @@ from .graph_analysis import (
 from .graphs import event_graph
 from .infrastructure import Broker, Network, Orchestrator
 from .latency import latency_breakdown, paired_difference
-from .messages import KINDS, PATTERNS, TRANSPORTS
+from .messages import KINDS, PATTERNS, SEED_PATTERNS, TRANSPORTS
 from .reliability import fault_table, stuck_sagas
 from .replicate import Replications, replicate
 from .result import Result
@@ -52,7 +52,7 @@ __all__ = [
     "replicate", "Replications", "sweep", "saturation", "Saturation", "capacity_estimate",
     "comparison_table",
     "quick_comparison",
-    "PATTERNS", "TRANSPORTS", "OUTCOMES", "KINDS", "STEP_KINDS",
+    "PATTERNS", "SEED_PATTERNS", "TRANSPORTS", "OUTCOMES", "KINDS", "STEP_KINDS",
     "event_graph", "coupling", "find_cycles", "add_subscriber", "graph_changes", "graph_growth",
     "order_update_loop", "spans",
     "who_knows", "latency_breakdown", "paired_difference", "littles_law", "saturation_points",

@@ -87,7 +87,7 @@ def latency_explorer(*, arrival_rate: float = 10.0, n_sagas: int = 150, seed=0):
     from . import plot
     from .infrastructure import Broker, Network
     from .latency import latency_breakdown
-    from .messages import PATTERNS
+    from .messages import SEED_PATTERNS as PATTERNS
     from .scenarios import chain
     from .simulate import simulate
 
@@ -132,7 +132,7 @@ def load_explorer(saga=None, *, overhead: float = 0.010, n_sagas: int = 300, see
 
     from . import plot
     from .infrastructure import Orchestrator
-    from .messages import PATTERNS
+    from .messages import SEED_PATTERNS as PATTERNS
     from .scenarios import ecommerce
     from .simulate import simulate
 
@@ -226,7 +226,7 @@ def failure_explorer(saga=None, *, arrival_rate: float = 20.0, n_sagas: int = 20
     [2, 2]
     """
     from . import plot
-    from .messages import PATTERNS
+    from .messages import SEED_PATTERNS as PATTERNS
     from .reliability import fault_table
     from .scenarios import ecommerce
     from .simulate import simulate
