@@ -24,12 +24,14 @@ from .graph_analysis import (
 )
 from .graphs import event_graph
 from .infrastructure import Broker, Network, Orchestrator
+from .isolation import pessimistic_view
 from .messages import KINDS, PATTERNS
 from .replicate import Replications, replicate
 from .result import Result
 from .saturation import Saturation, saturation
 from .simulate import compare, simulate
 from .specs import Saga, Step
+from .state import COUNTERMEASURES, Credit, Stock
 from .sweep import sweep
 from .trace import spans
 from .visibility import log_coverage, where_is
@@ -47,4 +49,5 @@ __all__ = [
     "PATTERNS", "OUTCOMES", "KINDS",
     "event_graph", "coupling", "find_cycles", "add_subscriber", "graph_changes", "graph_growth",
     "order_update_loop", "spans",
+    "Stock", "Credit", "COUNTERMEASURES", "pessimistic_view",
 ]
