@@ -276,7 +276,7 @@ class StateDraws:
 def state_frame(rows, states) -> pd.DataFrame:
     """The per-operation log as a DataFrame (see the README's column reference)."""
     rec = np.asarray(rows, dtype=float).reshape(-1, len(OP_FIELDS))
-    rec = rec[np.lexsort((rec[:, 1], rec[:, 0]))]
+    rec = rec[np.argsort(rec[:, 0], kind="stable")]  # each ledger's rows are in commit order
     names = [s.step for s in states]
     c = {f: rec[:, i] for i, f in enumerate(OP_FIELDS)}
     return pd.DataFrame({

@@ -16,7 +16,7 @@ SEEDS = (0, 1)
 
 
 def stock(cm=None, **kw):
-    args = dict(products=3, initial=20, quantity=(1, 3), restock=9, restock_every=0.5)
+    args = dict(products=3, initial=20, quantity=(1, 3), restock=6, restock_every=0.5)
     return sl.Stock("inventory", countermeasure=cm, **{**args, **kw})
 
 

@@ -10,7 +10,9 @@ never run a simulation.
 from ._style import KIND_COLORS, OKABE_ITO, PATTERN_COLORS, PHASE_COLORS
 from .charts import latency, outcomes, throughput_latency, utilization
 from .graph import event_graph, layout
+from .isolation import anomalies, balance, isolation_costs
 from .traces import sequence, timeline
 
 __all__ = ["PATTERN_COLORS", "KIND_COLORS", "PHASE_COLORS", "OKABE_ITO", "event_graph", "layout",
-           "sequence", "timeline", "latency", "outcomes", "utilization", "throughput_latency"]
+           "sequence", "timeline", "latency", "outcomes", "utilization", "throughput_latency",
+           "anomalies", "isolation_costs", "balance"]
