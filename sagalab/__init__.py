@@ -22,14 +22,17 @@ from .graph_analysis import (
     graph_changes,
     graph_growth,
     order_update_loop,
+    who_knows,
 )
 from .graphs import event_graph
 from .infrastructure import Broker, Network, Orchestrator
 from .isolation import pessimistic_view
+from .latency import latency_breakdown, paired_difference
 from .messages import KINDS, PATTERNS
 from .replicate import Replications, replicate
 from .result import Result
 from .saturation import Saturation, capacity_estimate, saturation
+from .scaling import littles_law, saturation_points
 from .simulate import compare, simulate
 from .specs import Saga, Step
 from .state import COUNTERMEASURES, Credit, Stock
@@ -53,4 +56,5 @@ __all__ = [
     "event_graph", "coupling", "find_cycles", "add_subscriber", "graph_changes", "graph_growth",
     "order_update_loop", "spans",
     "Stock", "Credit", "COUNTERMEASURES", "pessimistic_view",
+    "who_knows", "latency_breakdown", "paired_difference", "littles_law", "saturation_points",
 ]

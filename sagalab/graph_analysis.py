@@ -24,8 +24,8 @@ from .graphs import event_graph, topic_of
 from .messages import PATTERNS
 from .specs import Saga, Step, _camel
 
-__all__ = ["coupling", "find_cycles", "add_subscriber", "graph_changes", "graph_growth",
-           "order_update_loop"]
+__all__ = ["coupling", "who_knows", "find_cycles", "add_subscriber", "graph_changes",
+           "graph_growth", "order_update_loop"]
 
 _ACTORS = ("initiator", "service", "orchestrator")
 
@@ -85,6 +85,38 @@ def coupling(graph: nx.MultiDiGraph) -> pd.DataFrame:
              "n_depends_on": len(deps[p]), "known_by": tuple(sorted(known[p])),
              "n_known_by": len(known[p])} for p in deps]
     return pd.DataFrame(rows).set_index("participant")
+
+
+def who_knows(graph: nx.MultiDiGraph) -> pd.DataFrame:
+    """Who must know whom, as a 0/1 matrix: row ``a``, column ``b`` is 1 when ``a`` must
+    know ``b`` (calls it, or reads its topic).
+
+    The same dependencies as :func:`coupling`, with each topic replaced by the
+    participant that publishes to it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Square, indexed and columned by the participants in saga order.
+
+    Examples
+    --------
+    >>> import sagalab as sl
+    >>> m = sl.who_knows(sl.event_graph(sl.scenarios.ecommerce(), "choreography"))
+    >>> m.loc["shipping"].tolist()  # shipping reads inventory's topic, nothing else
+    [0, 0, 1, 0]
+    >>> int(m.to_numpy().sum())
+    7
+    """
+    deps = _dependencies(graph)
+    names = list(deps)
+    m = pd.DataFrame(0, index=pd.Index(names, name="who"), columns=pd.Index(names, name="knows"))
+    for p, ds in deps.items():
+        for d in ds:
+            owner = graph.nodes[d].get("owner", d)
+            if owner in names:
+                m.loc[p, owner] = 1
+    return m
 
 
 def _causal_graph(g: nx.MultiDiGraph) -> nx.DiGraph:

@@ -5,10 +5,10 @@ measurements of any real system: change them to match yours.
 """
 from __future__ import annotations
 
-from .distributions import Exponential, LogNormal
+from .distributions import Distribution, Exponential, LogNormal
 from .specs import Saga, Step
 
-__all__ = ["ecommerce"]
+__all__ = ["ecommerce", "chain"]
 
 
 def ecommerce(*, payment_failure_p: float = 0.05, inventory_failure_p: float = 0.03,
@@ -55,3 +55,25 @@ def ecommerce(*, payment_failure_p: float = 0.05, inventory_failure_p: float = 0
         initiator_time=LogNormal(0.002, 0.5),
         initiator_capacity=2,
     )
+
+
+CHAIN_SERVICE_TIME = Exponential(0.015)  # seconds, each step of sl.scenarios.chain
+
+
+def chain(n_steps: int = 3, *, service_time: Distribution | float = CHAIN_SERVICE_TIME,
+          failure_p: float = 0.0, capacity: int = 2) -> Saga:
+    """A saga of ``n_steps`` alike steps ``s1 .. sn``: how a pattern scales with length.
+
+    Each step works ``service_time`` (15 ms mean, exponential) on ``capacity``
+    workers and fails with ``failure_p``; the order service's own work takes
+    no time. Use it to ask how latency or coupling grows with the number of
+    steps, everything else equal.
+
+    Examples
+    --------
+    >>> import sagalab as sl
+    >>> sl.scenarios.chain(4).step_names
+    ('s1', 's2', 's3', 's4')
+    """
+    return Saga(f"chain{n_steps}", [Step(f"s{k + 1}", service_time, failure_p=failure_p,
+                                         capacity=capacity) for k in range(n_steps)])

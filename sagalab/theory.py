@@ -8,13 +8,16 @@
 * Compensation: a saga whose ``k`` steps fail independently with ``p_j``
   is compensated with probability ``1 - prod(1 - p_j)``.
 * Coordinator saturation: ``capacity / (decisions * overhead)`` sagas per second.
+* Messaging time: what a completed saga of ``n`` steps spends in messages and
+  decisions when nothing queues: ``(n + 1)`` broker latencies in choreography,
+  ``(n + 1)`` x (two hops + one decision) in orchestration.
 """
 from __future__ import annotations
 
 import math
 
 __all__ = ["erlang_c", "mmc_sojourn", "mm1_sojourn", "tandem_sojourn", "p_compensated",
-           "coordinator_saturation"]
+           "coordinator_saturation", "messaging_time"]
 
 
 def erlang_c(c: int, offered: float) -> float:
@@ -59,3 +62,27 @@ def p_compensated(failure_ps) -> float:
 def coordinator_saturation(capacity: int, overhead: float, decisions: float) -> float:
     """Sagas per second at which a coordinator's decisions use all its workers."""
     return capacity / (decisions * overhead)
+
+
+def messaging_time(pattern: str, n_steps: int, *, hop: float = 0.002,
+                   broker_latency: float = 0.005, overhead: float = 0.001) -> float:
+    """Seconds a completed saga spends in messages and decisions when nothing queues.
+
+    A saga of ``n_steps`` steps makes ``n_steps + 1`` hand-overs (start, each
+    step to the next, the last step to the initiator). In choreography each is
+    one broker event (``broker_latency``); in orchestration a reply and a
+    command (two synchronous ``hop`` s) with one orchestrator decision
+    (``overhead``) between them. Defaults are those of :mod:`sagalab.infrastructure`.
+
+    >>> round(messaging_time("choreography", 3), 6)  # 4 events x 5 ms
+    0.02
+    >>> round(messaging_time("orchestration", 3), 6)  # 4 x (2 x 2 ms + 1 ms)
+    0.02
+    """
+    transfers = n_steps + 1
+    if pattern == "choreography":
+        return transfers * broker_latency
+    if pattern == "orchestration":
+        return transfers * (2 * hop + overhead)
+    raise ValueError(f"messaging_time: pattern must be 'choreography' or 'orchestration', "
+                     f"got {pattern!r}")

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import matplotlib.pyplot as plt
 import pandas as pd
 
-__all__ = ["explorer", "slider", "controls", "isolation"]
+__all__ = ["explorer", "slider", "controls", "latency_explorer", "load_explorer", "isolation"]
 
 
 def slider(value, low, high, step, description: str, *, integer: bool = False, fmt: str = ".2f"):
@@ -130,6 +130,100 @@ def isolation(saga=None, stock=None, *, pattern: str = "orchestration", n_sagas:
                     arrival_rate=slider(40.0, 5.0, 80.0, 5.0, "arrival rate (sagas/s)",
                                         fmt=".0f"),
                     products=slider(3, 1, 10, 1, "products in the catalogue", integer=True))
+def latency_explorer(*, arrival_rate: float = 10.0, n_sagas: int = 150, seed=0):
+    """Sliders for hop latency, broker latency and number of steps; both patterns' latency.
+
+    Each move simulates ``n_sagas`` sagas of :func:`sagalab.scenarios.chain`
+    (``n_steps`` steps) under both patterns, on the same seed, with
+    ``Network(hop)`` and ``Broker(latency)``, and shows
+    :func:`sagalab.latency_breakdown` (seconds) as stacked bars. Sliders are
+    in milliseconds.
+
+    Examples
+    --------
+    >>> import sagalab as sl
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stdout(io.StringIO()):  # outside Jupyter, widgets print
+    ...     ex = sl.widgets.latency_explorer(n_sagas=50)
+    ...     sl.widgets.controls(ex)["n_steps"].value = 5
+    >>> int(ex.result.loc["orchestration", "sagas"])
+    50
+    """
+    from . import plot
+    from .infrastructure import Broker, Network
+    from .latency import latency_breakdown
+    from .messages import PATTERNS
+    from .scenarios import chain
+    from .simulate import simulate
+
+    def compute(hop_ms, broker_ms, n_steps):
+        saga = chain(n_steps)
+        infra = dict(network=Network(hop_ms / 1e3), broker=Broker(broker_ms / 1e3))
+        return latency_breakdown([simulate(saga, p, arrival_rate=arrival_rate, n_sagas=n_sagas,
+                                           seed=seed, **infra) for p in PATTERNS])
+
+    def draw(table, hop_ms, broker_ms, n_steps):
+        plot.breakdown(table, title=f"{n_steps} steps, hop {hop_ms:g} ms, broker {broker_ms:g} "
+                                    f"ms: mean per saga ({n_sagas} sagas)")
+
+    return explorer(compute, draw,
+                    hop_ms=slider(2.0, 0.0, 20.0, 0.5, "network hop (ms)", fmt=".1f"),
+                    broker_ms=slider(5.0, 0.0, 50.0, 0.5, "broker latency (ms)", fmt=".1f"),
+                    n_steps=slider(3, 1, 10, 1, "steps in the saga", integer=True))
+
+
+def load_explorer(saga=None, *, overhead: float = 0.010, n_sagas: int = 300, seed=0):
+    """Sliders for offered load and orchestrator capacity; throughput, p99, utilization.
+
+    Each move simulates ``n_sagas`` sagas of ``saga`` (default the e-commerce
+    saga) under both patterns at ``arrival_rate`` sagas/s, the orchestrator
+    having ``capacity`` workers that spend ``overhead`` seconds per decision.
+    The table has one row per pattern: ``throughput`` (sagas/s), ``p50_ms``,
+    ``p99_ms`` and every ``utilization_<station>``; the figure shows the
+    utilizations. Past saturation the queue grows with every saga, so the
+    latencies there depend on ``n_sagas``.
+
+    Examples
+    --------
+    >>> import sagalab as sl
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stdout(io.StringIO()):  # outside Jupyter, widgets print
+    ...     ex = sl.widgets.load_explorer(n_sagas=60)
+    ...     sl.widgets.controls(ex)["capacity"].value = 4
+    >>> int(ex.result.loc["orchestration", "capacity"])
+    4
+    """
+    import pandas as pd
+
+    from . import plot
+    from .infrastructure import Orchestrator
+    from .messages import PATTERNS
+    from .scenarios import ecommerce
+    from .simulate import simulate
+
+    saga = ecommerce() if saga is None else saga
+
+    def compute(arrival_rate, capacity):
+        rows = {}
+        for p in PATTERNS:
+            s = simulate(saga, p, arrival_rate=arrival_rate, n_sagas=n_sagas, seed=seed,
+                         orchestrator=Orchestrator(capacity=capacity, overhead=overhead),
+                         trace=False).summary()
+            util = {k: s[k] for k in s.index if k.startswith("utilization_")}
+            rows[p] = {"capacity": capacity if p == "orchestration" else 0,
+                       "throughput": s["throughput"], "p50_ms": 1e3 * s["latency_p50"],
+                       "p99_ms": 1e3 * s["latency_p99"], **util}
+        return pd.DataFrame.from_dict(rows, orient="index")
+
+    def draw(table, arrival_rate, capacity):
+        ax = plot.station_load(table)
+        ax.set_title(f"{arrival_rate:g} sagas/s offered, orchestrator {capacity} worker(s) "
+                     f"x {1e3 * overhead:g} ms/decision ({n_sagas} sagas)")
+
+    return explorer(compute, draw,
+                    arrival_rate=slider(20.0, 2.0, 80.0, 2.0, "offered load (sagas/s)",
+                                        fmt=".0f"),
+                    capacity=slider(1, 1, 8, 1, "orchestrator workers", integer=True))
 
 
 # -- 10 decision guide: "your system" ---------------------------------------------------

@@ -101,3 +101,21 @@ def test_add_subscriber_refuses_unknown_messages_and_names():
 def test_chain_saga_has_every_path():
     saga = _chain(3)
     assert all(0 < s.failure_p < 1 and 0 < s.compensation_failure_p < 1 for s in saga.steps)
+
+
+@pytest.mark.parametrize("pattern", sl.PATTERNS)
+@pytest.mark.parametrize("n", [1, 3, 7])
+def test_who_knows_is_coupling_with_topics_resolved_to_their_owner(pattern, n):
+    g = sl.event_graph(_chain(n), pattern)
+    m, c = sl.who_knows(g), sl.coupling(g)
+    assert list(m.index) == list(m.columns) == list(c.index)
+    for p, deps in c["depends_on"].items():
+        owners = {d.removesuffix(".events") for d in deps}
+        assert {q for q in m.columns if m.loc[p, q]} == owners
+    assert (m.to_numpy().diagonal() == 0).all()
+
+
+def test_who_knows_orchestrator_row_is_full_services_rows_empty():
+    m = sl.who_knows(sl.event_graph(sl.scenarios.ecommerce(), "orchestration"))
+    assert m.loc["orchestrator"].sum() == 4
+    assert m.loc[["payment", "inventory", "shipping"]].to_numpy().sum() == 0

@@ -79,3 +79,23 @@ def test_coordinator_saturation_formula():
     assert theory.coordinator_saturation(2, 0.001, 4) == pytest.approx(500)
     with pytest.raises(ValueError, match="unstable"):
         theory.erlang_c(2, 2.5)
+
+
+@pytest.mark.parametrize("pattern", ["choreography", "orchestration"])
+@pytest.mark.parametrize("n", [1, 2, 5])
+def test_messaging_time_is_exact_when_nothing_queues(pattern, n):
+    saga = sl.scenarios.chain(n, service_time=sl.Constant(0.01), capacity=50)
+    hop, lat, h = 0.003, 0.011, 0.002
+    r = sl.simulate(saga, pattern, arrival_rate=20, n_sagas=100, seed=n,
+                    network=sl.Network(hop), broker=sl.Broker(lat),
+                    orchestrator=sl.Orchestrator(capacity=50, overhead=h))
+    want = n * 0.01 + sl.theory.messaging_time(pattern, n, hop=hop, broker_latency=lat,
+                                                overhead=h)
+    assert r.sagas["latency"].to_numpy() == pytest.approx(want, abs=1e-12)
+
+
+def test_messaging_time_defaults_agree_and_bad_pattern():
+    assert sl.theory.messaging_time("choreography", 3) == pytest.approx(
+        sl.theory.messaging_time("orchestration", 3))
+    with pytest.raises(ValueError, match="pattern"):
+        sl.theory.messaging_time("hybrid", 3)

@@ -1,11 +1,56 @@
-"""Explorers: moving a control re-runs the simulation the explorer promises."""
+"""The explorers, driven without a browser: set a slider, read ``.result``."""
+import contextlib
 import dataclasses
+import io
 
-import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
 
 import sagalab as sl
 
-matplotlib.use("Agg")
+
+@pytest.fixture(autouse=True)
+def quiet():
+    with contextlib.redirect_stdout(io.StringIO()):  # widgets print clear-output codes
+        yield
+    plt.close("all")
+
+
+def test_latency_explorer_follows_each_slider_and_agrees_with_simulate():
+    ex = sl.widgets.latency_explorer(arrival_rate=10, n_sagas=80, seed=5)
+    c = sl.widgets.controls(ex)
+    assert set(c) == {"hop_ms", "broker_ms", "n_steps"}
+    for name, value in (("hop_ms", 8.0), ("broker_ms", 20.0), ("n_steps", 6)):
+        before = ex.result.copy()
+        c[name].value = value
+        assert not ex.result.equals(before), name
+    runs = [sl.simulate(sl.scenarios.chain(6), p, arrival_rate=10, n_sagas=80, seed=5,
+                        network=sl.Network(0.008), broker=sl.Broker(0.020))
+            for p in sl.PATTERNS]
+    pd.testing.assert_frame_equal(ex.result, sl.latency_breakdown(runs))
+    # nothing fails in the chain: 7 hand-overs, each 2 hops or one broker event
+    assert ex.result.loc["orchestration", "network"] == pytest.approx(7 * 2 * 0.008)
+    assert ex.result.loc["choreography", "broker"] == pytest.approx(7 * 0.020)
+
+
+def test_load_explorer_follows_each_slider_and_agrees_with_simulate():
+    ex = sl.widgets.load_explorer(overhead=0.015, n_sagas=120, seed=2)
+    c = sl.widgets.controls(ex)
+    assert set(c) == {"arrival_rate", "capacity"}
+    before = ex.result.copy()
+    c["arrival_rate"].value = 40.0
+    assert not ex.result.equals(before)
+    before = ex.result.copy()
+    c["capacity"].value = 3
+    assert not ex.result.loc["orchestration"].equals(before.loc["orchestration"])
+    assert ex.result.loc["choreography"].equals(before.loc["choreography"])  # no orchestrator
+    s = sl.simulate(sl.scenarios.ecommerce(), "orchestration", arrival_rate=40.0, n_sagas=120,
+                    seed=2, orchestrator=sl.Orchestrator(capacity=3, overhead=0.015)).summary()
+    row = ex.result.loc["orchestration"]
+    assert row["p99_ms"] == pytest.approx(1e3 * s["latency_p99"])
+    assert row["throughput"] == pytest.approx(s["throughput"])
+    assert row["utilization_orchestrator"] == pytest.approx(s["utilization_orchestrator"])
 
 
 def test_isolation_explorer_follows_its_controls():
