@@ -224,19 +224,29 @@ CHAIN_SERVICE_TIME = Exponential(0.015)  # seconds, each step of sl.scenarios.ch
 
 
 def chain(n_steps: int = 3, *, service_time: Distribution | float = CHAIN_SERVICE_TIME,
-          failure_p: float = 0.0, capacity: int = 2) -> Saga:
+          failure_p: float = 0.0, capacity: int = 2, parallel: int = 0) -> Saga:
     """A saga of ``n_steps`` alike steps ``s1 .. sn``: how a pattern scales with length.
 
     Each step works ``service_time`` (15 ms mean, exponential) on ``capacity``
     workers and fails with ``failure_p``; the order service's own work takes
     no time. Use it to ask how latency or coupling grows with the number of
-    steps, everything else equal.
+    steps, everything else equal. ``parallel`` (0 to ``n_steps``): the first
+    ``parallel`` steps form one ``Step.parallel`` group ``"fan-out"``, which
+    an orchestrator runs at once (choreography still chains them).
 
     Examples
     --------
     >>> import sagalab as sl
     >>> sl.scenarios.chain(4).step_names
     ('s1', 's2', 's3', 's4')
+    >>> [s.parallel for s in sl.scenarios.chain(3, parallel=2).steps]
+    ['fan-out', 'fan-out', None]
     """
+    if isinstance(parallel, bool) or not isinstance(parallel, int) \
+            or not 0 <= parallel <= n_steps:
+        raise ValueError(f"chain: parallel must be an int from 0 to n_steps={n_steps}, "
+                         f"got {parallel!r}")
     return Saga(f"chain{n_steps}", [Step(f"s{k + 1}", service_time, failure_p=failure_p,
-                                         capacity=capacity) for k in range(n_steps)])
+                                         capacity=capacity,
+                                         parallel="fan-out" if k < parallel else None)
+                                    for k in range(n_steps)])

@@ -10,7 +10,8 @@
 * Coordinator saturation: ``capacity / (decisions * overhead)`` sagas per second.
 * Messaging time: what a completed saga of ``n`` steps spends in messages and
   decisions when nothing queues: ``(n + 1)`` broker latencies in choreography,
-  ``(n + 1)`` x (two hops + one decision) in orchestration.
+  ``(n + 1)`` x (two hops + one decision) in orchestration (two broker
+  latencies + one decision when its transport is asynchronous).
 * Dead letters: a compensation whose every try fails with ``q``, tried
   ``1 + retries`` times, is parked with probability ``q ** (1 + retries)``.
 """
@@ -67,27 +68,41 @@ def coordinator_saturation(capacity: int, overhead: float, decisions: float) -> 
 
 
 def messaging_time(pattern: str, n_steps: int, *, hop: float = 0.002,
-                   broker_latency: float = 0.005, overhead: float = 0.001) -> float:
+                   broker_latency: float = 0.005, overhead: float = 0.001,
+                   transport: str = "sync") -> float:
     """Seconds a completed saga spends in messages and decisions when nothing queues.
 
     A saga of ``n_steps`` steps makes ``n_steps + 1`` hand-overs (start, each
     step to the next, the last step to the initiator). In choreography each is
     one broker event (``broker_latency``); in orchestration a reply and a
-    command (two synchronous ``hop`` s) with one orchestrator decision
-    (``overhead``) between them. Defaults are those of :mod:`sagalab.infrastructure`.
+    command with one orchestrator decision (``overhead``) between them, each
+    a synchronous ``hop`` (``transport="sync"``) or a trip through the broker
+    (``"async"``: command/reply messaging). Defaults are those of
+    :mod:`sagalab.infrastructure`.
 
     >>> round(messaging_time("choreography", 3), 6)  # 4 events x 5 ms
     0.02
     >>> round(messaging_time("orchestration", 3), 6)  # 4 x (2 x 2 ms + 1 ms)
     0.02
+    >>> round(messaging_time("orchestration", 3, transport="async"), 6)  # 4 x (2 x 5 + 1) ms
+    0.044
     """
+    if transport not in ("sync", "async"):
+        raise ValueError(f"messaging_time: transport must be 'sync' or 'async', "
+                         f"got {transport!r}")
     transfers = n_steps + 1
     if pattern == "choreography":
+        if transport != "sync":
+            raise ValueError("messaging_time: choreography's events always use the broker; "
+                             "leave transport at 'sync'")
         return transfers * broker_latency
     if pattern == "orchestration":
-        return transfers * (2 * hop + overhead)
+        leg = hop if transport == "sync" else broker_latency
+        return transfers * (2 * leg + overhead)
     raise ValueError(f"messaging_time: pattern must be 'choreography' or 'orchestration', "
                      f"got {pattern!r}")
+
+
 def p_dead_letter(failure_p: float, retries: int = 0, compensations: int = 1) -> float:
     """Probability that a saga with ``compensations`` to run ends in the dead-letter queue.
 

@@ -249,3 +249,20 @@ def test_in_flight_draws_the_timeline_per_run_and_shades_outages(tmp_path):
     assert [p.get_label() for p in counts.patches] == ["orchestrator down"]  # the outage
     assert "s" in ages.get_ylabel() and "(s)" in ages.get_xlabel() and counts.get_title()
     fig.savefig(tmp_path / "in_flight.png", dpi=60)
+
+
+def test_growth_draws_measured_metrics_in_ms_and_variants_dashed(tmp_path):
+    import pandas as pd
+    idx = pd.MultiIndex.from_product([["choreography", "orchestration",
+                                       "orchestration, parallel"], [2, 3]])
+    table = pd.DataFrame({"latency_p50": [0.04, 0.06, 0.04, 0.06, 0.04, 0.05],
+                          "messages_per_saga": [3, 4, 6, 8, 6, 8]}, index=idx)
+    fig = sl.plot.growth(table, metrics=("latency_p50", "messages_per_saga"))
+    lat, msgs = fig.axes
+    assert [list(line.get_ydata()) for line in lat.lines][2] == pytest.approx([40, 50])
+    assert list(msgs.lines[0].get_ydata()) == [3, 4]
+    assert [line.get_color() for line in lat.lines] == [
+        sl.plot.PATTERN_COLORS[p] for p in ("choreography", "orchestration", "orchestration")]
+    assert [line.get_linestyle() for line in lat.lines] == ["-", "-", "--"]
+    assert "(ms)" in lat.get_ylabel() and "steps" in lat.get_xlabel() and lat.get_title()
+    fig.savefig(tmp_path / "growth.png", dpi=60)

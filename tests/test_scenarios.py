@@ -51,3 +51,19 @@ def test_user_onboarding_is_the_seeds_simple_chain():
     r = sl.simulate(saga, "choreography", arrival_rate=20, n_sagas=4000, seed=4, trace=False)
     frac = (r.sagas.outcome == "compensated").mean()
     assert frac == pytest.approx(theory.p_compensated([0.02, 0.005]), abs=0.01)
+
+
+def test_chain_parallel_fans_out_under_orchestration_only():
+    saga = sl.scenarios.chain(4, service_time=sl.Constant(0.01), capacity=50, parallel=3)
+    assert [s.parallel for s in saga.steps] == ["fan-out"] * 3 + [None]
+    kw = dict(arrival_rate=5, n_sagas=50, seed=1, network=sl.Network(0.0), broker=sl.Broker(0.0),
+              orchestrator=sl.Orchestrator(capacity=50, overhead=0.0))
+    # uncontended, no delays: the three parallel steps take the max (10 ms), not the sum
+    orch = sl.simulate(saga, "orchestration", **kw).sagas.latency
+    chor = sl.simulate(saga, "choreography", **kw).sagas.latency
+    assert orch.to_numpy() == pytest.approx(0.02, abs=1e-12)
+    assert chor.to_numpy() == pytest.approx(0.04, abs=1e-12)
+    assert sl.scenarios.chain(3).steps[0].parallel is None
+    for bad in (-1, 4, 1.5, True):
+        with pytest.raises(ValueError, match="parallel"):
+            sl.scenarios.chain(3, parallel=bad)

@@ -122,3 +122,23 @@ def test_dead_letters_match_p_dead_letter(pattern, q, retries):
     expected = sum(theory.p_dead_letter(q, retries, int(k)) for k in failed.steps_completed)
     dlq = (s.outcome == "dlq").sum()
     assert dlq == pytest.approx(expected, abs=3 * np.sqrt(expected) + 1)
+
+
+@pytest.mark.parametrize("n", [1, 4])
+def test_messaging_time_async_orchestration_is_exact_when_nothing_queues(n):
+    saga = sl.scenarios.chain(n, service_time=sl.Constant(0.01), capacity=50)
+    hop, lat, h = 0.003, 0.011, 0.002
+    r = sl.simulate(saga, "orchestration", transport="async", arrival_rate=20, n_sagas=100,
+                    seed=n, network=sl.Network(hop), broker=sl.Broker(lat),
+                    orchestrator=sl.Orchestrator(capacity=50, overhead=h))
+    want = n * 0.01 + sl.theory.messaging_time("orchestration", n, hop=hop, broker_latency=lat,
+                                                overhead=h, transport="async")
+    assert want == pytest.approx(n * 0.01 + (n + 1) * (2 * lat + h))
+    assert r.sagas["latency"].to_numpy() == pytest.approx(want, abs=1e-12)
+
+
+def test_messaging_time_refuses_bad_transport():
+    with pytest.raises(ValueError, match="transport"):
+        sl.theory.messaging_time("orchestration", 3, transport="http")
+    with pytest.raises(ValueError, match="broker"):
+        sl.theory.messaging_time("choreography", 3, transport="async")

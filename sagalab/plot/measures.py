@@ -69,12 +69,16 @@ def who_knows(matrices: dict, axs=None):
 
 
 def growth(table, metrics=("dependencies", "max_dependencies", "message_types"), axs=None):
-    """How an event graph grows with the number of steps, one panel per metric.
+    """How a saga's graph or runs grow with the number of steps, one panel per metric.
 
     Parameters
     ----------
     table : pandas.DataFrame
-        From :func:`sagalab.graph_growth` (indexed by pattern and n_steps).
+        Indexed by (label, n_steps): :func:`sagalab.graph_growth`, or a sweep
+        over sagas of growing length averaged per label, with columns such as
+        ``latency_p50`` (seconds; drawn in ms) and ``messages_per_saga``. A
+        label is drawn in the colour of the pattern it starts with; a second
+        label of the same pattern gets a dashed line.
     metrics : sequence of str
         Columns to draw.
 
@@ -89,27 +93,39 @@ def growth(table, metrics=("dependencies", "max_dependencies", "message_types"),
     >>> [len(ax.lines) for ax in fig.axes]
     [2, 2, 2]
     """
-    names = {"dependencies": ("Dependencies, all participants", "dependencies"),
-             "max_dependencies": ("Dependencies of the most coupled participant",
-                                  "dependencies"),
-             "message_types": ("Distinct message types", "message types"),
-             "edges": ("Edges of the event graph", "edges"),
-             "nodes": ("Nodes of the event graph", "nodes"),
-             "participants": ("Participants", "participants")}
+    counts = {"dependencies": ("Dependencies, all participants", "dependencies"),
+              "max_dependencies": ("Dependencies of the most coupled participant",
+                                   "dependencies"),
+              "message_types": ("Distinct message types", "message types"),
+              "edges": ("Edges of the event graph", "edges"),
+              "nodes": ("Nodes of the event graph", "nodes"),
+              "participants": ("Participants", "participants")}
+    measured = {"messages_per_saga": ("Messages per saga", "messages per saga (count)", 1)}
+    measured.update({f"latency_{q}": (f"{q} latency", f"{q} latency (ms)", MS)
+                     for q in ("mean", "p50", "p95", "p99")})
     if axs is None:
         fig, axs = plt.subplots(1, len(metrics), figsize=(4.3 * len(metrics), 3.8),
                                 layout="constrained")
     axs = np.atleast_1d(axs)
     for ax, metric in zip(axs, metrics):
-        for pattern, sub in table[metric].groupby(level=0, sort=False):
-            n = sub.index.get_level_values(1)
-            ax.plot(n, sub.to_numpy(), "o-", color=pattern_color(pattern), label=pattern)
-        title, what = names.get(metric, (metric, metric))
-        ax.set(xlabel="steps in the saga", ylabel=f"{what} (count)", title=title)
+        seen: dict[str, int] = {}
+        for label, sub in table[metric].groupby(level=0, sort=False):
+            pattern = _pattern_of(label)
+            style = ("o-", "s--", "^:")[seen.get(pattern, 0) % 3]
+            seen[pattern] = seen.get(pattern, 0) + 1
+            scale = measured.get(metric, (None, None, 1))[2]
+            ax.plot(sub.index.get_level_values(1), scale * sub.to_numpy(), style,
+                    color=pattern_color(pattern), label=label)
+        if metric in measured:
+            title, ylabel, _ = measured[metric]
+        else:
+            title, what = counts.get(metric, (metric, metric))
+            ylabel = f"{what} (count)"
+            ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.set(xlabel="steps in the saga", ylabel=ylabel, title=title)
         ax.xaxis.get_major_locator().set_params(integer=True)
-        ax.yaxis.get_major_locator().set_params(integer=True)
         ax.grid(alpha=0.3)
-        ax.legend(frameon=False)
+        ax.legend(frameon=False, fontsize=8)
     return axs[0].figure
 
 
