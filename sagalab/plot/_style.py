@@ -62,9 +62,15 @@ def as_results(results) -> dict:
 
 
 def colors(results: dict) -> dict:
-    """Colour per label: the pattern's colour when each run has its own pattern, else
-    Okabe-Ito colours in order (several runs of one pattern)."""
-    patterns = [r.pattern for r in results.values()]
-    if len(set(patterns)) == len(patterns):
-        return {label: pattern_color(r.pattern, i) for i, (label, r) in enumerate(results.items())}
-    return {label: OKABE_ITO[i % len(OKABE_ITO)] for i, label in enumerate(results)}
+    """Colour per label: each pattern's colour for its first run; further runs of the same
+    pattern take spare Okabe-Ito colours that no pattern uses (never another pattern's)."""
+    spare = [c for c in OKABE_ITO if c not in PATTERN_COLORS.values()]
+    out, seen, k = {}, set(), 0
+    for label, r in results.items():
+        if r.pattern in seen or r.pattern not in PATTERN_COLORS:
+            out[label] = spare[k % len(spare)]
+            k += 1
+        else:
+            out[label] = PATTERN_COLORS[r.pattern]
+            seen.add(r.pattern)
+    return out
