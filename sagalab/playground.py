@@ -331,8 +331,10 @@ class Playground:
         self._slider = slider
         self.failure_box = w.VBox()
         self._build_failure_sliders(d.saga())
-        self.reset_button = w.Button(description="reset", icon="undo")
-        self.share_button = w.Button(description="share these settings", icon="share")
+        self.reset_button = w.Button(description="reset", icon="undo",
+                                     layout=w.Layout(width="110px"))
+        self.share_button = w.Button(description="share these settings", icon="share",
+                                     layout=w.Layout(width="210px"))
         self.reset_button.on_click(lambda _: self.reset())
         self.share_button.on_click(lambda _: self.show_share())
         self.share_text = w.Textarea(layout=w.Layout(width="100%", height="80px",
@@ -343,6 +345,8 @@ class Playground:
         self.flows_image = w.Image(format="png", layout=w.Layout(width="100%"))
         for name, c in self.controls.items():
             c.observe(self._scenario_changed if name == "scenario" else self.update, "value")
+        self.controls["crash"].observe(self._enable_crash_controls, "value")
+        self._enable_crash_controls()
         note = "" if CRASH_AVAILABLE else "<i>crash: needs sagalab's faults model</i>"
         left = w.VBox([self.controls["scenario"], w.HTML("<b>failure rate per service</b>"),
                        self.failure_box, w.HTML("<b>load and orchestrator</b>"),
@@ -370,6 +374,11 @@ class Playground:
             self.controls[f"failure_{s.name}"] = c
             sliders.append(c)
         self.failure_box.children = sliders
+
+    def _enable_crash_controls(self, change=None) -> None:
+        off = not (CRASH_AVAILABLE and self.controls["crash"].value)
+        for name in ("crash_start", "crash_duration", "durable_log"):
+            self.controls[name].disabled = off
 
     def _scenario_changed(self, change=None) -> None:
         self._build_failure_sliders(getattr(_scenarios, self.controls["scenario"].value)())

@@ -1,0 +1,191 @@
+"""The notebooks in JupyterLab, in Chromium: every one runs; every slider re-simulates.
+
+Parametrized over what exists when the tests are collected: the series
+(``notebooks/NN_*.ipynb``, zero or more), the playground notebook and the
+fixture notebooks next to this file. A notebook is *interactive* when a code
+cell builds ipywidgets sliders (``interact``, ``interactive``,
+``interactive_output`` or ``...Slider(``); interactive notebooks are run all
+and then have each slider moved, the others are run all.
+
+The convention the slider test checks (the series follows it): an
+``interact``/``interactive`` callback returns what it computed, a
+``sl.Result`` or a dict/list/tuple of them (or an object with ``.results``).
+After a slider moves in the browser, a second client on the notebook's
+kernel checks that exactly one callback saw the slider's new value, that each
+Result it returned is what ``sl.simulate`` gives for the Result's own
+parameters, and that the slider's value is among those parameters (as is, or
+scaled by 1e-3, 1e-2 or 1e3 for sliders in ms or percent).
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from browser_support import HERE, NOTEBOOKS, KernelProbe
+
+SLIDERS = re.compile(r"\binteract(ive|ive_output)?\s*\(|Slider\s*\(")
+
+
+def is_interactive(path: Path) -> bool:
+    nb = nbformat.read(path, as_version=4)
+    return any(c.cell_type == "code" and SLIDERS.search(c.source) for c in nb.cells)
+
+
+SERIES = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+ALL = [*SERIES, NOTEBOOKS / "playground.ipynb", *sorted(HERE.glob("*.ipynb"))]
+ALL = [p for p in ALL if p.exists()]
+INTERACTIVE = [p for p in ALL if is_interactive(p)]
+PLAIN = [p for p in ALL if p not in INTERACTIVE]
+
+PROBE = r'''
+def _sagalab_results(obj):
+    import sagalab as sl
+    if isinstance(obj, sl.Result):
+        yield obj
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            yield from _sagalab_results(v)
+    elif isinstance(obj, (list, tuple)):
+        for v in obj:
+            yield from _sagalab_results(v)
+    elif hasattr(obj, "results"):
+        yield from _sagalab_results(obj.results)
+
+
+def _sagalab_interactives():
+    import ipywidgets
+    from ipywidgets.widgets import widget as _widget
+    from ipywidgets.widgets.interaction import interactive
+    instances = getattr(_widget, "_instances", None) or ipywidgets.Widget.widgets
+    return {mid: w for mid, w in list(instances.items()) if isinstance(w, interactive)}
+
+
+def _sagalab_probe():
+    import json
+    out = {}
+    for mid, w in _sagalab_interactives().items():
+        kwargs = {k: v if isinstance(v, (bool, int, float, str)) else repr(v)
+                  for k, v in w.kwargs.items()}
+        out[mid] = {"kwargs": kwargs, "results": len(list(_sagalab_results(w.result)))}
+    return json.dumps(out)
+
+
+def _sagalab_numbers(obj, depth=0):
+    import dataclasses
+    import numbers
+    if depth > 8 or isinstance(obj, bool):
+        return
+    if isinstance(obj, numbers.Real):
+        yield float(obj)
+    elif dataclasses.is_dataclass(obj):
+        for f in dataclasses.fields(obj):
+            yield from _sagalab_numbers(getattr(obj, f.name), depth + 1)
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            yield from _sagalab_numbers(v, depth + 1)
+    elif isinstance(obj, (list, tuple)):
+        for v in obj:
+            yield from _sagalab_numbers(v, depth + 1)
+
+
+def _sagalab_check(mid, value):
+    import json
+    import math
+    import sagalab as sl
+    report = []
+    for r in _sagalab_results(_sagalab_interactives()[mid].result):
+        params = {k: v for k, v in r.params.items() if k != "duration"}
+        fresh = sl.simulate(**params)
+        leaves = list(_sagalab_numbers(params))
+        report.append({
+            "same": bool(fresh.sagas.equals(r.sagas)),
+            "found": any(math.isclose(value * s, x, rel_tol=1e-9, abs_tol=1e-12)
+                         for s in (1, 1e-3, 1e-2, 1e3) for x in leaves)})
+    return json.dumps(report)
+'''
+
+OUTPUTS = """() => [...document.querySelectorAll('.jp-Notebook .widget-output')]
+    .map(e => e.innerText + [...e.querySelectorAll('img')].map(i => i.src).join(' '))"""
+
+
+@pytest.mark.parametrize("path", PLAIN, ids=[p.name for p in PLAIN])
+def test_notebook_runs_all_cells_without_error(lab, path):
+    lab.open(path.name)
+    lab.run_all()
+    assert lab.errors() == []
+
+
+def _outputs(page) -> str:
+    return "\n".join(page.evaluate(OUTPUTS))
+
+
+def _text(outputs: str) -> str:
+    return re.sub(r"(blob|data):\S+", "", outputs)
+
+
+def _images(outputs: str) -> list[str]:
+    return re.findall(r"(?:blob|data):\S+", outputs)
+
+
+@pytest.mark.parametrize("path", INTERACTIVE, ids=[p.name for p in INTERACTIVE])
+def test_every_slider_resimulates(lab, path):
+    page = lab.page
+    lab.open(path.name)
+    lab.run_all()
+    assert lab.errors() == []
+    sliders = page.locator(".jp-Notebook .widget-slider")
+    page.wait_for_selector(".jp-Notebook .widget-slider .noUi-handle")
+    assert sliders.count() > 0
+    probe = KernelProbe(lab.server, path.name)
+    try:
+        probe.eval("'null'", PROBE)
+        for i in range(sliders.count()):
+            slider = sliders.nth(i)
+            slider.scroll_into_view_if_needed()
+            label = slider.locator(".widget-label").inner_text()
+            readout = slider.locator(".widget-readout")
+            before_readout, before_out = readout.inner_text(), _outputs(page)
+            before = probe.eval("_sagalab_probe()")
+            handle = slider.locator(".noUi-handle")
+            at_max = handle.get_attribute("aria-valuenow") == handle.get_attribute(
+                "aria-valuemax")
+            handle.focus()
+            handle.press("ArrowLeft" if at_max else "ArrowRight")
+            page.wait_for_function("([e, b]) => e.innerText !== b",
+                                   arg=[readout.element_handle(), before_readout])
+            page.wait_for_function(f"b => ({OUTPUTS})().join('\\n') !== b", arg=before_out,
+                                   timeout=30_000)
+            deadline = time.monotonic() + 30
+            while True:  # the kernel has the new value once the output changed; poll briefly
+                after = probe.eval("_sagalab_probe()")
+                changed = [m for m in after if after[m]["kwargs"] != before.get(m, {}).get(
+                    "kwargs")]
+                if changed or time.monotonic() > deadline:
+                    break
+                time.sleep(0.2)
+            value = float(readout.inner_text())
+            assert len(changed) == 1, f"slider {label!r}: callbacks that saw it: {changed}"
+            mid = changed[0]
+            old, new = before[mid]["kwargs"], after[mid]["kwargs"]
+            keys = [k for k in new if new[k] != old.get(k)]
+            assert len(keys) == 1 and math.isclose(float(new[keys[0]]), value, abs_tol=1e-9), (
+                f"slider {label!r} shows {value}, the kernel has {new}")
+            # the plot and the numbers under it both changed
+            after_out = _outputs(page)
+            numbers_changed = _text(after_out) != _text(before_out)
+            assert numbers_changed, f"slider {label!r}: numbers unchanged: {_text(after_out)!r}"
+            plot_changed = bool(_images(after_out)) and _images(after_out) != _images(before_out)
+            assert plot_changed, f"slider {label!r}: plot unchanged"
+            assert after[mid]["results"] >= 1, (
+                f"slider {label!r}: its callback should return the sl.Result(s) it computed")
+            report = probe.eval(f"_sagalab_check({json.dumps(mid)}, {value!r})")
+            assert all(r["same"] for r in report), f"slider {label!r}: stale or wrong Result"
+            assert any(r["found"] for r in report), (
+                f"slider {label!r}: value {value} is not among the simulated parameters")
+    finally:
+        probe.close()
