@@ -305,6 +305,7 @@ class Playground:
         self._hold = False
         self.last: PlaygroundRun | None = None
         self.elapsed = float("nan")
+        self.runs = 0
         style = {"description_width": "150px"}
         slider = dict(continuous_update=False, style=style, layout=w.Layout(width="330px"))
         self.controls = {
@@ -408,8 +409,9 @@ class Playground:
         if self.share_text.layout.display != "none":
             self.show_share()
         self.elapsed = time.perf_counter() - start
-        s = pr.settings
-        self.status.value = (f"<small>{len(PATTERNS)} x {s.n_sagas} sagas + load sweep, "
+        self.runs += 1  # the status changes last: a page can wait for it (data-run)
+        self.status.value = (f'<small class="sagalab-status" data-run="{self.runs}">'
+                             f"{len(PATTERNS)} x {pr.settings.n_sagas} sagas + load sweep, "
                              f"simulated and drawn in {self.elapsed:.2f} s</small>")
         return pr
 

@@ -158,8 +158,11 @@ def test_every_slider_resimulates(lab, path):
             handle.press("ArrowLeft" if at_max else "ArrowRight")
             page.wait_for_function("([e, b]) => e.innerText !== b",
                                    arg=[readout.element_handle(), before_readout])
-            page.wait_for_function(f"b => ({OUTPUTS})().join('\\n') !== b", arg=before_out,
-                                   timeout=30_000)
+            # changed, and the kernel idle again (outputs arrive before its idle status)
+            page.wait_for_function(
+                f"b => ({OUTPUTS})().join('\\n') !== b && window.jupyterapp.shell"
+                ".currentWidget.sessionContext.session.kernel.status === 'idle'",
+                arg=before_out, timeout=30_000)
             deadline = time.monotonic() + 30
             while True:  # the kernel has the new value once the output changed; poll briefly
                 after = probe.eval("_sagalab_probe()")
