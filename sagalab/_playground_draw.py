@@ -5,7 +5,10 @@ never simulates.
 """
 from __future__ import annotations
 
-__all__ = ["draw_metrics", "draw_flows", "png", "PATTERN_COLORS", "KIND_COLORS"]
+import functools
+
+__all__ = ["draw_metrics", "draw_sequences", "graphs_png", "flow_edges", "png",
+           "PATTERN_COLORS", "KIND_COLORS"]
 
 PATTERN_COLORS = {"choreography": "#0072B2", "orchestration": "#D55E00"}  # Okabe-Ito
 KIND_COLORS = {"success": "#009E73", "failure": "#D55E00", "compensation": "#CC79A7",
@@ -58,50 +61,74 @@ def draw_metrics(pr):
     return fig
 
 
-def draw_flows(pr):
-    """Event graph of what flowed and one saga's sequence diagram, per pattern: one Figure."""
+def _participants(saga, pattern: str, events) -> list[str]:
+    parts = list(saga.services) + (["orchestrator"] if pattern == "orchestration" else [])
+    return parts + [t for t in dict.fromkeys(events["target"].astype(str)) if t not in parts]
+
+
+def flow_edges(pr) -> tuple:
+    """What flowed, per pattern: a hashable key for :func:`graphs_png`."""
+    saga = pr.settings.saga()
+    return tuple((p, tuple(_participants(saga, p, r.events)),
+                  tuple(map(tuple, r.events[["source", "target", "kind"]].astype(str)
+                            .drop_duplicates().to_numpy())))
+                 for p, r in pr.results.items())
+
+
+@functools.lru_cache(maxsize=32)
+def graphs_png(edges: tuple) -> bytes:
+    """The event graph of what flowed, per pattern, as PNG (cached: it rarely changes)."""
     import matplotlib.pyplot as plt
     with plt.rc_context(FAST):
-        fig, axes = plt.subplots(2, 2, figsize=(13, 7.5), gridspec_kw={"height_ratios": [1, 1.6]})
-    fig.subplots_adjust(left=0.06, right=0.99, bottom=0.06, top=0.95, wspace=0.12, hspace=0.12)
-    saga = pr.settings.saga()
-    for col, (p, r) in enumerate(pr.results.items()):
-        parts = list(saga.services) + (["orchestrator"] if p == "orchestration" else [])
-        ev = r.events
-        parts += [t for t in dict.fromkeys(ev["target"].astype(str)) if t not in parts]
-        xpos = {name: i for i, name in enumerate(parts)}
-        ax = axes[0, col]
-        edges = ev.drop_duplicates(["source", "target", "kind"])
-        mid = (len(saga.services) - 1) / 2
+        fig, axes = plt.subplots(1, len(edges), figsize=(13, 2.6))
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.9, wspace=0.05)
+    for ax, (p, parts, flows) in zip(axes, edges):
+        services = [x for x in parts if x != "orchestrator"]
+        mid = (len(services) - 1) / 2
         xy = {name: ((mid, 1.0) if name == "orchestrator" else (i, 0.0))
-              for name, i in xpos.items()}
-        for name, (gx, gy) in xy.items():
-            ax.annotate(name, (gx, gy), ha="center", va="center", fontsize=9,
+              for i, name in enumerate(services)} | {"orchestrator": (mid, 1.0)}
+        for name in parts:
+            ax.annotate(name, xy[name], ha="center", va="center", fontsize=9,
                         bbox={"boxstyle": "round", "fc": "white", "ec": PATTERN_COLORS[p]})
-        for k, e in enumerate(edges.itertuples()):
-            ax.annotate("", xy[e.target], xy[e.source],
-                        arrowprops={"arrowstyle": "-|>", "color": KIND_COLORS[e.kind],
+        for k, (source, target, kind) in enumerate(flows):
+            ax.annotate("", xy[target], xy[source],
+                        arrowprops={"arrowstyle": "-|>", "color": KIND_COLORS[kind],
                                     "connectionstyle": f"arc3,rad={0.25 + 0.1 * (k % 3)}",
                                     "shrinkA": 14, "shrinkB": 14})
-        ax.set(xlim=(-0.6, len(parts) - 0.4), ylim=(-0.8, 1.5), title=f"{p}: what flowed")
+        ax.set(xlim=(-0.6, len(services) - 0.4), ylim=(-0.8, 1.5), title=f"{p}: what flowed")
         ax.axis("off")
-        ax = axes[1, col]
-        one = ev[ev["saga_id"] == pr.saga_id]
-        t0 = r.sagas.loc[r.sagas["saga_id"] == pr.saga_id, "start"].iloc[0]
-        for i in xpos.values():
-            ax.axvline(i, color="lightgrey", lw=1, zorder=0)
-        for e in one.itertuples():
-            ys = ((e.time - t0) * 1000, (e.delivered - t0) * 1000)
-            ax.annotate("", (xpos[e.target], ys[1]), (xpos[e.source], ys[0]),
-                        arrowprops={"arrowstyle": "-|>", "color": KIND_COLORS[e.kind]})
-            ax.text((xpos[e.source] + xpos[e.target]) / 2, sum(ys) / 2, e.name, fontsize=7,
-                    ha="center", va="bottom", color=KIND_COLORS[e.kind])
-        end = (one["delivered"].max() - t0) * 1000 if len(one) else 1.0
-        ax.set_ylim(end * 1.05, -end * 0.02)
-        outcome = r.sagas.loc[r.sagas["saga_id"] == pr.saga_id, "outcome"].iloc[0]
-        ax.set(xticks=range(len(parts)), xticklabels=parts, xlim=(-0.6, len(parts) - 0.4),
+    return png(fig)
+
+
+def draw_sequences(pr):
+    """One saga's sequence diagram under each pattern, side by side: one Figure."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+    with plt.rc_context(FAST):
+        fig, axes = plt.subplots(1, len(pr.results), figsize=(13, 4.8))
+    fig.subplots_adjust(left=0.06, right=0.99, bottom=0.08, top=0.93, wspace=0.12)
+    saga = pr.settings.saga()
+    for ax, (p, r) in zip(axes, pr.results.items()):
+        parts = _participants(saga, p, r.events)
+        xpos = {name: i for i, name in enumerate(parts)}
+        one = r.events[r.events["saga_id"] == pr.saga_id]
+        row = r.sagas.loc[r.sagas["saga_id"] == pr.saga_id].iloc[0]
+        ax.vlines(range(len(parts)), 0, 1, transform=ax.get_xaxis_transform(),
+                  color="lightgrey", lw=1, zorder=0)
+        x0 = one["source"].astype(str).map(xpos).to_numpy(float)
+        x1 = one["target"].astype(str).map(xpos).to_numpy(float)
+        y0 = (one["time"].to_numpy() - row["start"]) * 1000
+        y1 = (one["delivered"].to_numpy() - row["start"]) * 1000
+        colors = [KIND_COLORS[k] for k in one["kind"].astype(str)]
+        end = float(y1.max()) if len(one) else 1.0
+        ax.set(xlim=(-0.6, len(parts) - 0.4), ylim=(end * 1.05, -end * 0.02))
+        # one collection for every arrow: far cheaper to draw than one annotation each
+        ax.quiver(x0, y0, x1 - x0, y1 - y0, color=colors, angles="xy", scale_units="xy",
+                  scale=1, width=0.003, headwidth=5, headlength=7)
+        for xa, xb, ya, yb, name, c in zip(x0, x1, y0, y1, one["name"].astype(str), colors):
+            ax.text((xa + xb) / 2, (ya + yb) / 2, name, fontsize=7, ha="center", va="bottom",
+                    color=c)
+        ax.set(xticks=np.arange(len(parts)), xticklabels=parts,
                ylabel="time since the order (ms)",
-               title=f"{p}: saga {pr.saga_id} ({outcome})")
+               title=f"{p}: saga {pr.saga_id} ({row['outcome']})")
     return fig
-
-

@@ -34,7 +34,7 @@ import pandas as pd
 
 from . import _validate as v
 from . import scenarios as _scenarios
-from ._playground_draw import draw_flows, draw_metrics, png
+from ._playground_draw import draw_metrics, draw_sequences, flow_edges, graphs_png, png
 from .infrastructure import Orchestrator
 from .messages import PATTERNS
 from .simulate import simulate
@@ -45,7 +45,7 @@ __all__ = ["Settings", "PlaygroundRun", "Playground", "run", "share", "scenario_
 
 #: Offered loads of the throughput-against-load sweep, sagas per second.
 LOADS = (5.0, 15.0, 25.0, 35.0, 45.0, 55.0, 65.0)
-SWEEP_SAGAS = 120  # sagas per point of the load sweep: enough to see saturation
+SWEEP_SAGAS = 80  # sagas per point of the load sweep: enough to see saturation
 #: Which saga the sequence diagrams trace.
 TRACE_CHOICES = ("first failed", "first completed", "slowest")
 #: Whether this sagalab models an orchestrator crash (``sl.Outage`` and a durable
@@ -343,7 +343,8 @@ class Playground:
         self.numbers = w.HTML()
         self.status = w.HTML()
         self.metrics_image = w.Image(format="png", layout=w.Layout(width="100%"))
-        self.flows_image = w.Image(format="png", layout=w.Layout(width="100%"))
+        self.graphs_image = w.Image(format="png", layout=w.Layout(width="100%"))
+        self.sequence_image = w.Image(format="png", layout=w.Layout(width="100%"))
         for name, c in self.controls.items():
             c.observe(self._scenario_changed if name == "scenario" else self.update, "value")
         self.controls["crash"].observe(self._enable_crash_controls, "value")
@@ -358,7 +359,8 @@ class Playground:
                        w.HTML(note), self.controls["trace"],
                        w.HBox([self.reset_button, self.share_button]), self.status],
                       layout=w.Layout(width="350px", flex="0 0 350px"))
-        right = w.VBox([self.numbers, self.share_text, self.metrics_image, self.flows_image],
+        right = w.VBox([self.numbers, self.share_text, self.metrics_image, self.graphs_image,
+                        self.sequence_image],
                        layout=w.Layout(flex="1 1 auto", width="100%"))
         self.widget = w.HBox([left, right], layout=w.Layout(width="100%"))
         self.update()
@@ -405,7 +407,8 @@ class Playground:
         self.last = pr
         self.numbers.value = pr.numbers().to_html(classes="sagalab-numbers", border=0)
         self.metrics_image.value = png(draw_metrics(pr))
-        self.flows_image.value = png(draw_flows(pr))
+        self.graphs_image.value = graphs_png(flow_edges(pr))
+        self.sequence_image.value = png(draw_sequences(pr))
         if self.share_text.layout.display != "none":
             self.show_share()
         self.elapsed = time.perf_counter() - start

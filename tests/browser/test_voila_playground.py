@@ -40,7 +40,7 @@ class Playground:
     def wait_images(self) -> None:
         self.page.wait_for_function(
             "() => { const i = [...document.querySelectorAll('.widget-image')];"
-            " return i.length === 2 && i.every(e => e.complete && e.naturalWidth > 0); }")
+            " return i.length === 3 && i.every(e => e.complete && e.naturalWidth > 0); }")
 
     def act(self, action) -> None:
         """Do ``action`` and wait until the playground has re-run and redrawn."""
@@ -123,10 +123,10 @@ def test_every_control_responds(playground):
     assert sum(bool(FAILS.match(x)) for x in moved) >= 3
 
     trace = page.locator(".widget-dropdown", has_text="trace saga").locator("select")
-    flows = pg.images()[1]
+    sequences = pg.images()[2]
     numbers = pg.numbers()
     pg.act(lambda: trace.select_option("slowest"))
-    assert pg.images()[1] != flows and pg.numbers().equals(numbers)
+    assert pg.images()[2] != sequences and pg.numbers().equals(numbers)
 
     scenario = page.locator(".widget-dropdown", has_text="scenario").locator("select")
     options = scenario.locator("option").all_inner_texts()
