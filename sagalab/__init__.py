@@ -9,14 +9,29 @@ reverse order), simulated as discrete-event SimPy models of the same saga.
 >>> int(result.summary()["n"]), int(result.summary()["stuck"])
 (100, 0)
 """
-from . import scenarios
+from . import checks, plot, scenarios, theory, widgets
+from .comparison import comparison_table
 from .distributions import Constant, Distribution, Exponential, LogNormal
 from .engine import OUTCOMES
+from .graph_analysis import (
+    add_subscriber,
+    coupling,
+    find_cycles,
+    graph_changes,
+    graph_growth,
+    order_update_loop,
+)
+from .graphs import event_graph
 from .infrastructure import Broker, Network, Orchestrator
 from .messages import KINDS, PATTERNS
+from .replicate import Replications, replicate
 from .result import Result
+from .saturation import Saturation, saturation
 from .simulate import compare, simulate
 from .specs import Saga, Step
+from .sweep import sweep
+from .trace import spans
+from .visibility import log_coverage, where_is
 
 __version__ = "0.1.0"
 
@@ -25,6 +40,10 @@ __all__ = [
     "Step", "Saga",
     "Network", "Broker", "Orchestrator",
     "simulate", "compare", "Result",
-    "scenarios",
+    "scenarios", "checks", "theory", "widgets", "plot",
+    "where_is", "log_coverage",
+    "replicate", "Replications", "sweep", "saturation", "Saturation", "comparison_table",
     "PATTERNS", "OUTCOMES", "KINDS",
+    "event_graph", "coupling", "find_cycles", "add_subscriber", "graph_changes", "graph_growth",
+    "order_update_loop", "spans",
 ]

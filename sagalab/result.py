@@ -15,7 +15,7 @@ import pandas as pd
 from .engine import EVENT_FIELDS, OUTCOMES, SAGA_FIELDS, STUCK
 from .messages import CHANNELS, KINDS
 
-__all__ = ["Result"]
+__all__ = ["Result", "warmup_count"]
 
 _INT_FIELDS = ("saga_id", "failed_step", "steps_completed", "compensations", "messages")
 
@@ -67,6 +67,20 @@ def _events_frame(flat, types) -> pd.DataFrame:
         "channel": cat([t.channel for t in types], list(CHANNELS)),
         "delivered": rec[:, 1],
     })
+
+
+def warmup_count(warmup, n: int) -> int:
+    """How many of ``n`` sagas a ``warmup`` (count, or fraction in [0, 1)) drops."""
+    if isinstance(warmup, bool) or not isinstance(warmup, (int, float, np.integer, np.floating)):
+        raise TypeError(f"warmup must be an int (sagas) or a float fraction in [0, 1), "
+                        f"got {type(warmup).__name__} {warmup!r}")
+    if isinstance(warmup, (int, np.integer)):
+        if warmup < 0:
+            raise ValueError(f"warmup must be >= 0 sagas, got {warmup!r}")
+        return min(int(warmup), n)
+    if not 0.0 <= warmup < 1.0:
+        raise ValueError(f"warmup as a fraction must be in [0, 1), got {warmup!r}")
+    return int(warmup * n)
 
 
 @dataclass
@@ -121,7 +135,7 @@ class Result:
     def saga(self):
         return self.params["saga"]
 
-    def summary(self) -> pd.Series:
+    def summary(self, warmup: int | float = 0) -> pd.Series:
         """Headline numbers of the run.
 
         ``n``; ``throughput`` (sagas ended per second between the first start
@@ -129,8 +143,13 @@ class Result:
         sagas (seconds); the count of each outcome; ``messages_per_saga``;
         ``in_flight`` (time-average sagas in the system, Little's L); and
         ``utilization_<station>`` for each station.
+
+        ``warmup`` drops the first sagas (an int: how many; a float in
+        [0, 1): which fraction) from every number except utilization (which
+        covers the whole run): a run starts from an empty system, so its
+        first sagas see shorter queues than the steady state.
         """
-        s = self.sagas
+        s = self.sagas.iloc[warmup_count(warmup, len(self.sagas)):]
         ended = s[s["outcome"] != OUTCOMES[STUCK]]
         lat = ended["latency"].to_numpy()
         span = (ended["end"].max() - s["start"].min()) if len(ended) else float("nan")
@@ -151,6 +170,16 @@ class Result:
         for name, row in self.stations.iterrows():
             out[f"utilization_{name}"] = float(row["utilization"])
         return pd.Series(out, name=self.pattern)
+
+    def trace(self, saga_id: int):
+        """The messages of one saga; prints as a sequence diagram (:func:`sagalab.trace.trace`)."""
+        from .trace import trace
+        return trace(self, saga_id)
+
+    def to_mermaid(self, saga_id: int) -> str:
+        """One saga's executed trace as Mermaid text (:func:`sagalab.trace.to_mermaid`)."""
+        from .trace import to_mermaid
+        return to_mermaid(self, saga_id)
 
     def __repr__(self) -> str:
         p = self.params

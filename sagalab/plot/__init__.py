@@ -1,0 +1,16 @@
+"""Plots of sagas, runs and event graphs (matplotlib only).
+
+Every function takes an optional ``ax`` (or a pair of Axes where it draws two
+panels), returns what it drew on, titles it and labels its axes with units.
+Colours are defined once, in :data:`PATTERN_COLORS` (one per pattern, across
+the whole series) and :data:`KIND_COLORS` (one per message kind), from the
+colour-blind-safe Okabe-Ito palette. Plots read Results and graphs; they
+never run a simulation.
+"""
+from ._style import KIND_COLORS, OKABE_ITO, PATTERN_COLORS, PHASE_COLORS
+from .charts import latency, outcomes, throughput_latency, utilization
+from .graph import event_graph, layout
+from .traces import sequence, timeline
+
+__all__ = ["PATTERN_COLORS", "KIND_COLORS", "PHASE_COLORS", "OKABE_ITO", "event_graph", "layout",
+           "sequence", "timeline", "latency", "outcomes", "utilization", "throughput_latency"]

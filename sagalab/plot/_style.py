@@ -1,0 +1,70 @@
+"""Colours and small helpers shared by every sagalab plot.
+
+Colours come from the Okabe-Ito palette (safe for the common forms of
+colour blindness) and are defined once here, so a pattern has the same
+colour in every notebook of the series.
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+
+__all__ = ["PATTERN_COLORS", "KIND_COLORS", "PHASE_COLORS", "OKABE_ITO", "pattern_color",
+           "axes", "as_results", "colors"]
+
+#: The Okabe-Ito palette (Okabe & Ito 2008), in its usual order.
+OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
+             "#000000")
+#: One colour per pattern, across the whole series.
+PATTERN_COLORS = {"choreography": "#0072B2", "orchestration": "#E69F00", "hybrid": "#009E73"}
+#: One colour per message kind (see :data:`sagalab.KINDS`).
+KIND_COLORS = {"success": "#009E73", "failure": "#D55E00", "compensation": "#CC79A7",
+               "command": "#0072B2", "reply": "#56B4E9", "dlq": "#000000"}
+#: One colour per phase of a saga's time (see :func:`sagalab.spans`).
+PHASE_COLORS = {"work": "#56B4E9", "compensation": "#CC79A7", "decision": "#E69F00",
+                "wait": "#BBBBBB", "transit": "#000000"}
+_SPARE = ("#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+
+
+def pattern_color(label: str, i: int = 0) -> str:
+    """The colour of pattern ``label`` (a spare Okabe-Ito colour for other labels)."""
+    return PATTERN_COLORS.get(label, _SPARE[i % len(_SPARE)])
+
+
+def axes(ax=None, figsize=(6.4, 4.0)):
+    """``ax``, or the Axes of a new figure of ``figsize`` inches."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+def as_results(results) -> dict:
+    """A Result, a list of Results or a dict ``label -> Result`` as a dict.
+
+    Labels default to each run's pattern (then ``pattern #i`` if repeated).
+    """
+    from ..result import Result
+
+    if isinstance(results, Result):
+        results = [results]
+    if isinstance(results, dict):
+        out = dict(results)
+    else:
+        out = {}
+        for r in results:
+            label = r.pattern if r.pattern not in out else f"{r.pattern} #{len(out)}"
+            out[label] = r
+    if not out:
+        raise ValueError("expected at least one Result, got none")
+    for label, r in out.items():
+        if not isinstance(r, Result):
+            raise TypeError(f"expected Results, got {type(r).__name__} for {label!r}")
+    return out
+
+
+def colors(results: dict) -> dict:
+    """Colour per label: the pattern's colour when each run has its own pattern, else
+    Okabe-Ito colours in order (several runs of one pattern)."""
+    patterns = [r.pattern for r in results.values()]
+    if len(set(patterns)) == len(patterns):
+        return {label: pattern_color(r.pattern, i) for i, (label, r) in enumerate(results.items())}
+    return {label: OKABE_ITO[i % len(OKABE_ITO)] for i, label in enumerate(results)}

@@ -1,0 +1,171 @@
+"""One saga's story as pictures: a sequence diagram and a Gantt timeline.
+
+:func:`sequence` is the seed's request/response and event diagrams, drawn
+from the event log of a run: one lifeline per participant, time running
+down, each message an arrow from its send time to its arrival. The boxes on
+the lifelines are the saga's time at each station, split into waiting in
+the queue and working (see :func:`sagalab.spans`).
+
+:func:`timeline` lays a few sagas side by side on the simulation clock, so
+you can see one saga queue behind another.
+"""
+from __future__ import annotations
+
+import pandas as pd
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyArrowPatch, Patch, Rectangle
+
+from ..trace import spans, trace
+from ._style import KIND_COLORS, PHASE_COLORS, axes
+
+__all__ = ["sequence", "timeline"]
+
+MS = 1e3  # plots show milliseconds
+_BOX = 0.16  # half-width of an activation box, in lifeline units
+
+
+def sequence(result, saga_id: int, ax=None, *, labels: bool = True):
+    """A sequence (swimlane) diagram of one saga, generated from the run's event log.
+
+    Parameters
+    ----------
+    result : Result
+        A traced run.
+    saga_id : int
+        Which saga.
+    ax : matplotlib.axes.Axes, optional
+    labels : bool
+        Write message names on the arrows.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One :class:`~matplotlib.patches.FancyArrowPatch` per message, one
+        vertical line per lifeline (``gid="lifeline"``), one rectangle per
+        wait or work span; failures are marked with a cross.
+
+    Examples
+    --------
+    >>> import sagalab as sl
+    >>> r = sl.simulate(sl.scenarios.ecommerce(), "orchestration", arrival_rate=5, n_sagas=5)
+    >>> ax = sl.plot.sequence(r, 0)
+    >>> sum(isinstance(p, sl.plot.traces.FancyArrowPatch) for p in ax.patches) == len(r.trace(0))
+    True
+    """
+    t = trace(result, saga_id)
+    lanes = t.attrs["participants"]
+    x = {p: i for i, p in enumerate(lanes)}
+    row = t.attrs["saga"]
+    total = MS * row["latency"]
+    ax = axes(ax, figsize=(1.2 + 1.9 * len(lanes), 1.6 + 0.42 * len(t)))
+    for p, i in x.items():
+        ax.plot([i, i], [0, total], color="#999999", lw=1, zorder=0, gid="lifeline")
+        ax.text(i, 0, p, ha="center", va="bottom", fontsize=9, fontweight="bold",
+                bbox=dict(boxstyle="round,pad=0.3", fc="white", ec="#333333"))
+    sp = spans(result, [saga_id])
+    sp = sp[sp["phase"] != "transit"]
+    for r in sp.itertuples(index=False):
+        y0, y1 = MS * (r.start - row["start"]), MS * (r.end - row["start"])
+        ax.add_patch(_rect(x[r.participant], y0, y1, PHASE_COLORS[r.phase]))
+    for r in t.itertuples(index=False):
+        xa, xb = x[r.source], x[r.target]
+        ya, yb = MS * r.t, MS * r.arrives
+        shrink = _BOX if xb > xa else -_BOX
+        arrow = FancyArrowPatch((xa + shrink, ya), (xb - shrink, yb), arrowstyle="-|>",
+                                mutation_scale=10, color=KIND_COLORS[r.kind], lw=1.4,
+                                linestyle="--" if r.channel == "broker" else "-", zorder=3)
+        ax.add_patch(arrow)
+        if labels:
+            ax.text((xa + xb) / 2, (ya + yb) / 2, r.name, ha="center", va="bottom",
+                    fontsize=7.5, color=KIND_COLORS[r.kind], zorder=4,
+                    bbox=dict(boxstyle="square,pad=0.05", fc="white", ec="none", alpha=0.8))
+        if r.kind == "failure":
+            ax.plot([xa], [ya], marker="X", ms=9, color=KIND_COLORS["failure"], zorder=5)
+    ax.set_xlim(-0.6, len(lanes) - 0.4)
+    ax.set_ylim(total * 1.04 + 1e-9, -0.06 * total - 1e-9)
+    ax.set_xticks([])
+    for side in ("top", "right", "bottom"):
+        ax.spines[side].set_visible(False)
+    ax.set_ylabel("time since the saga started (ms)")
+    failed = "" if pd.isna(row["failed_step"]) else f", failed at {row['failed_step']}"
+    ax.set_title(f"Saga {saga_id} ({result.pattern}): {row['outcome']}{failed}, "
+                 f"{total:.1f} ms", pad=24)
+    kinds = list(dict.fromkeys(t["kind"]))
+    handles = [Line2D([0], [0], color=KIND_COLORS[k], lw=2) for k in kinds]
+    handles += [Patch(color=PHASE_COLORS[p]) for p in dict.fromkeys(sp["phase"])]
+    names = kinds + [f"{p} (at a station)" for p in dict.fromkeys(sp["phase"])]
+    if (t["channel"] == "broker").any():
+        handles.append(Line2D([0], [0], color="#333333", ls="--"))
+        names.append("via the broker")
+    ax.legend(handles, names, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8,
+              frameon=False)
+    return ax
+
+
+def _rect(x, y0, y1, color):
+    return Rectangle((x - _BOX, y0), 2 * _BOX, max(y1 - y0, 0.0), fc=color, ec="none",
+                     zorder=2, alpha=0.9)
+
+
+def timeline(result, saga_ids, ax=None, *, annotate: bool = True):
+    """A Gantt view of a few sagas: work, waits in queues, compensations, decisions.
+
+    Parameters
+    ----------
+    result : Result
+        A traced run.
+    saga_ids : iterable of int
+        The sagas, one row each (top to bottom).
+    ax : matplotlib.axes.Axes, optional
+    annotate : bool
+        Name the participant inside spans wide enough to hold it.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One bar (rectangle) per wait, work, compensation or decision span;
+        messages in flight are thin black lines.
+
+    Examples
+    --------
+    >>> import sagalab as sl
+    >>> r = sl.simulate(sl.scenarios.ecommerce(), "choreography", arrival_rate=30, n_sagas=50)
+    >>> ax = sl.plot.timeline(r, [10, 11, 12])
+    >>> len(ax.patches) == len(sl.spans(r, [10, 11, 12]).query("phase != 'transit'"))
+    True
+    """
+    ids = [int(i) for i in saga_ids]
+    if not ids:
+        raise ValueError("timeline: saga_ids must name at least one saga")
+    sp = spans(result, ids)
+    ax = axes(ax, figsize=(10, 1.2 + 0.55 * len(ids)))
+    y = {sid: i for i, sid in enumerate(ids)}
+    t0 = sp["start"].min()
+    width = MS * (sp["end"].max() - t0) or 1.0
+    bars = sp[sp["phase"] != "transit"]
+    for r in bars.itertuples(index=False):
+        left, w = MS * (r.start - t0), MS * (r.end - r.start)
+        ax.barh(y[r.saga_id], w, left=left, height=0.6, color=PHASE_COLORS[r.phase],
+                edgecolor="white", linewidth=0.5)
+        if annotate and w > 0.07 * width:
+            ax.text(left + w / 2, y[r.saga_id], r.participant, ha="center", va="center",
+                    fontsize=7, color="black", clip_on=True)
+    moving = sp[sp["phase"] == "transit"]
+    if len(moving):
+        ax.hlines([y[s] for s in moving["saga_id"]], MS * (moving["start"] - t0),
+                  MS * (moving["end"] - t0), color=PHASE_COLORS["transit"], lw=1.2)
+    s = result.sagas.set_index("saga_id")
+    ax.set_yticks(range(len(ids)),
+                  [f"saga {i}: {s.loc[i, 'outcome']}" for i in ids])
+    ax.set_ylim(len(ids) - 0.4, -0.6)
+    ax.set_xlim(0, width * 1.02)
+    ax.set_xlabel(f"time (ms) since {t0:.3f} s")
+    ax.set_title(f"Where the time went: {len(ids)} sagas under {result.pattern}")
+    phases = [p for p in PHASE_COLORS if (sp["phase"] == p).any()]
+    handles = [Patch(color=PHASE_COLORS[p]) if p != "transit" else
+               Line2D([0], [0], color=PHASE_COLORS[p], lw=1.2) for p in phases]
+    ax.legend(handles, [p if p != "wait" else "wait (queue)" for p in phases],
+              loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    ax.grid(axis="x", alpha=0.3)
+    return ax
+
