@@ -34,7 +34,7 @@ import pandas as pd
 
 from . import _validate as v
 from . import scenarios as _scenarios
-from ._playground_draw import draw_metrics, draw_sequences, flow_edges, graphs_png, png
+from ._playground_draw import draw_metrics, draw_sequences, graph_shape, graphs_png, png
 from .infrastructure import Orchestrator
 from .messages import PATTERNS
 from .simulate import simulate
@@ -173,9 +173,11 @@ class PlaygroundRun:
         ``Result.summary()`` of each pattern side by side (like ``sl.compare``).
     sweep : pandas.DataFrame
         Load sweep without faults: ``pattern``, ``arrival_rate``, ``throughput``,
-        ``latency_p99``, one row per pattern and load in ``LOADS``.
+        ``latency_mean``, ``latency_p99``, one row per pattern and load in ``LOADS``.
     saga_id : int
         The saga the sequence diagrams trace.
+    sweep_results : dict
+        ``{pattern: [Result per load]}`` behind ``sweep`` (untraced).
     """
 
     settings: Settings
@@ -183,6 +185,7 @@ class PlaygroundRun:
     table: pd.DataFrame
     sweep: pd.DataFrame
     saga_id: int
+    sweep_results: dict = field(default_factory=dict)
 
     def numbers(self) -> pd.DataFrame:
         """The numbers the dashboard shows, formatted, one column per pattern.
@@ -211,20 +214,15 @@ def _pick_saga(results: dict, how: str) -> int:
 
 
 @functools.lru_cache(maxsize=64)
-def _sweep(saga: Saga, orchestrator: Orchestrator, seed: int) -> pd.DataFrame:
-    """Throughput and p99 at each load of ``LOADS``, both patterns, no faults.
+def _sweep(saga: Saga, orchestrator: Orchestrator, seed: int) -> tuple:
+    """The runs of the load sweep (``LOADS``, both patterns, no faults, untraced).
 
     It depends on neither the load slider nor the crash, so moving those
     reuses it (the cache is keyed by the immutable specs).
     """
-    rows = []
-    for p in PATTERNS:
-        for load in LOADS:
-            s = simulate(saga, p, arrival_rate=load, n_sagas=SWEEP_SAGAS, seed=seed,
-                         orchestrator=orchestrator, trace=False).summary()
-            rows.append({"pattern": p, "arrival_rate": load, "throughput": s["throughput"],
-                         "latency_p99": s["latency_p99"]})
-    return pd.DataFrame(rows)
+    return tuple((p, load, simulate(saga, p, arrival_rate=load, n_sagas=SWEEP_SAGAS, seed=seed,
+                                    orchestrator=orchestrator, trace=False))
+                 for p in PATTERNS for load in LOADS)
 
 
 def run(settings: Settings) -> PlaygroundRun:
@@ -239,9 +237,12 @@ def run(settings: Settings) -> PlaygroundRun:
     results = {p: simulate(**settings.simulate_kwargs(p)) for p in PATTERNS}
     table = pd.concat([r.summary() for r in results.values()], axis=1)
     kw = settings.simulate_kwargs("orchestration")
-    sweep = _sweep(kw["saga"], kw["orchestrator"], settings.seed)
-    return PlaygroundRun(settings, results, table, sweep.copy(),
-                         _pick_saga(results, settings.trace))
+    runs = _sweep(kw["saga"], kw["orchestrator"], settings.seed)
+    sweep = pd.DataFrame([{"pattern": p, "arrival_rate": load, **r.summary()[
+        ["throughput", "latency_mean", "latency_p99"]]} for p, load, r in runs])
+    sweep_results = {p: [r for q, _, r in runs if q == p] for p in PATTERNS}
+    return PlaygroundRun(settings, results, table, sweep, _pick_saga(results, settings.trace),
+                         sweep_results)
 
 
 def _spec_call(spec) -> str:
@@ -407,7 +408,7 @@ class Playground:
         self.last = pr
         self.numbers.value = pr.numbers().to_html(classes="sagalab-numbers", border=0)
         self.metrics_image.value = png(draw_metrics(pr))
-        self.graphs_image.value = graphs_png(flow_edges(pr))
+        self.graphs_image.value = graphs_png(graph_shape(pr.settings.saga()))
         self.sequence_image.value = png(draw_sequences(pr))
         if self.share_text.layout.display != "none":
             self.show_share()

@@ -20,7 +20,8 @@ import shutil
 import sys
 
 import pytest
-from browser_support import (
+
+from .browser_support import (
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
