@@ -172,7 +172,7 @@ _ERRORS = """() => {
 
 
 class Lab:
-    """One notebook open in JupyterLab in the test's page."""
+    """One notebook open in a JupyterLab page (opened as a person would, from the app)."""
 
     def __init__(self, server: Server, page):
         self.server, self.page = server, page
@@ -180,7 +180,8 @@ class Lab:
 
     def open(self, name: str) -> None:
         self.path = name
-        self.page.goto(f"{self.server.url}/lab/tree/{name}?reset&token={self.server.token}")
+        self.page.evaluate("async path => { await window.jupyterapp.commands.execute("
+                           "'docmanager:open', {path}); }", name)
         self.page.wait_for_function(
             f"() => {_CURRENT} && window.jupyterapp.shell.currentWidget.context"
             f" && window.jupyterapp.shell.currentWidget.context.path === {json.dumps(name)}"
@@ -205,7 +206,13 @@ class Lab:
         return self.page.evaluate(_ERRORS)
 
     def close(self) -> None:
-        """End the notebook's kernel: kernels outlive the browser."""
+        """Close the notebook's tab unsaved and end its kernel: kernels outlive the browser."""
+        self.page.evaluate("""() => {
+          for (const w of [...window.jupyterapp.shell.widgets('main')]) {
+            if (w.context) w.context.model.dirty = false;
+            w.dispose();
+          }
+        }""")
         for s in json.loads(self.server.request("api/sessions")[1]):
             if s["path"] == self.path:
                 self.server.request(f"api/sessions/{s['id']}", method="DELETE")

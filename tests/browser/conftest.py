@@ -138,28 +138,47 @@ def browser_context(tmp_path_factory):
         pw.stop()
 
 
+def save_screenshot(page, request) -> None:
+    """Into test-artifacts/ when the test failed (or always with SAGALAB_SCREENSHOTS=all)."""
+    failed = any(getattr(request.node, f"rep_{w}", None) is not None
+                 and getattr(request.node, f"rep_{w}").failed for w in ("setup", "call"))
+    if failed or SCREENSHOTS_ALL:
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid.split("::", 1)[-1])
+        try:
+            page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        except Exception as exc:  # a crashed page must not hide the test's own error
+            print(f"no screenshot for {name}: {exc}")  # noqa: T201
+
+
 @pytest.fixture
 def page(browser_context, request):
     page = browser_context.new_page()
     try:
         yield page
     finally:
-        failed = any(getattr(request.node, f"rep_{w}", None) is not None
-                     and getattr(request.node, f"rep_{w}").failed for w in ("setup", "call"))
-        if failed or SCREENSHOTS_ALL:
-            ARTIFACTS.mkdir(exist_ok=True)
-            name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid.split("::", 1)[-1])
-            try:
-                page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-            except Exception as exc:  # a crashed page must not hide the test's own error
-                print(f"no screenshot for {name}: {exc}")  # noqa: T201
+        save_screenshot(page, request)
+        page.close()
+
+
+@pytest.fixture(scope="session")
+def lab_page(browser_context, lab_server):
+    """One JupyterLab page for every notebook test: loading JupyterLab is the slow part."""
+    page = browser_context.new_page()
+    page.goto(f"{lab_server.url}/lab?reset&token={lab_server.token}")
+    page.wait_for_function("() => !!window.jupyterapp", timeout=120_000)
+    page.evaluate("async () => { await window.jupyterapp.restored; }")
+    try:
+        yield page
+    finally:
         page.close()
 
 
 @pytest.fixture
-def lab(lab_server, page):
-    lab = Lab(lab_server, page)
+def lab(lab_server, lab_page, request):
+    lab = Lab(lab_server, lab_page)
     try:
         yield lab
     finally:
+        save_screenshot(lab_page, request)
         lab.close()

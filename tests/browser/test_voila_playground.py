@@ -27,6 +27,7 @@ class Playground:
 
     def __init__(self, page, server):
         self.page = page
+        page.set_viewport_size({"width": 1400, "height": 2300})  # the whole dashboard at once
         page.goto(f"{server.url}/?token={server.token}")
         page.wait_for_selector("table.sagalab-numbers", timeout=120_000)
         self.wait_images()
