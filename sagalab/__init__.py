@@ -11,8 +11,10 @@ reverse order), simulated as discrete-event SimPy models of the same saga.
 """
 from . import checks, plot, scenarios, theory, widgets
 from .comparison import comparison_table
+from .decision import quick_comparison
 from .distributions import Constant, Distribution, Exponential, LogNormal
 from .engine import OUTCOMES
+from .faults import Outage
 from .graph_analysis import (
     add_subscriber,
     coupling,
@@ -26,7 +28,7 @@ from .infrastructure import Broker, Network, Orchestrator
 from .messages import KINDS, PATTERNS
 from .replicate import Replications, replicate
 from .result import Result
-from .saturation import Saturation, saturation
+from .saturation import Saturation, capacity_estimate, saturation
 from .simulate import compare, simulate
 from .specs import Saga, Step
 from .sweep import sweep
@@ -38,11 +40,13 @@ __version__ = "0.1.0"
 __all__ = [
     "Constant", "Distribution", "Exponential", "LogNormal",
     "Step", "Saga",
-    "Network", "Broker", "Orchestrator",
+    "Network", "Broker", "Orchestrator", "Outage",
     "simulate", "compare", "Result",
     "scenarios", "checks", "theory", "widgets", "plot",
     "where_is", "log_coverage",
-    "replicate", "Replications", "sweep", "saturation", "Saturation", "comparison_table",
+    "replicate", "Replications", "sweep", "saturation", "Saturation", "capacity_estimate",
+    "comparison_table",
+    "quick_comparison",
     "PATTERNS", "OUTCOMES", "KINDS",
     "event_graph", "coupling", "find_cycles", "add_subscriber", "graph_changes", "graph_growth",
     "order_update_loop", "spans",

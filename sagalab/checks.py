@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-__all__ = ["Check", "close_to", "one_of", "environment"]
+__all__ = ["Check", "close_to", "equals", "same_items", "one_of", "environment"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,43 @@ def close_to(answer, expected: float, *, what: str, rel: float = 0.1, abs_: floa
         return Check(True, f"{what} = {x:.4g} (expected about {expected:.4g}).")
     direction = "high" if x > expected else "low"
     return Check(False, f"{what} = {x:.4g} is too {direction}. {hint}".strip())
+
+
+def equals(answer, expected, *, what: str, hint: str = "") -> Check:
+    """Pass when ``answer == expected`` (counts, names).
+
+    >>> equals(8, 8, what="messages")
+    PASS: messages = 8.
+    """
+    if answer is None:
+        form = {int: "a whole number", str: "a name in quotes"}.get(type(expected), "a value")
+        return _not_yet(what, form)
+    if answer == expected:
+        return Check(True, f"{what} = {answer!r}.")
+    return Check(False, f"{what}: not {answer!r}. {hint}".strip())
+
+
+def same_items(answer, expected, *, what: str, hint: str = "") -> Check:
+    """Pass when ``answer`` holds the same items as ``expected``, in any order.
+
+    >>> same_items(["b", "a"], ("a", "b"), what="topics")
+    PASS: topics = ['a', 'b'].
+    >>> same_items(["a"], ("a", "b"), what="topics")
+    TRY AGAIN: topics: missing ['b'].
+    """
+    if answer is None:
+        return _not_yet(what, "a list")
+    if isinstance(answer, str) or not hasattr(answer, "__iter__"):
+        return Check(False, f"{what} should be a list, got {answer!r}.")
+    got, want = set(answer), set(expected)
+    if got == want:
+        return Check(True, f"{what} = {sorted(want)}.")
+    parts = []
+    if want - got:
+        parts.append(f"missing {sorted(want - got)}")
+    if got - want:
+        parts.append(f"not expected {sorted(got - want)}")
+    return Check(False, f"{what}: {'; '.join(parts)}. {hint}".strip())
 
 
 def one_of(answer, expected, *, what: str, choices, hint: str = "") -> Check:

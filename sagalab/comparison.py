@@ -12,8 +12,8 @@ seeds) and puts, next to each claim, what the runs show and a verdict:
 
 Each row is a small function of an :class:`Evidence` (the runs, computed
 once and shared) registered in :data:`ROWS`; a new row (coupling from the
-event graph, cycles, an orchestrator outage) is one more function.
-Aspects that a simulation cannot measure (testing, use case) are left out.
+event graph, an orchestrator outage: see :mod:`sagalab.comparison_rows`) is one more
+function. Testing is left out: a simulation cannot measure it.
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from functools import cached_property
 
 import pandas as pd
 
+from . import comparison_rows
 from ._runner import SERIAL
 from .messages import PATTERNS
 from .replicate import replicate
@@ -39,6 +40,7 @@ SEED_CLAIMS = {
     "Coordination": ("Decentralized (events)", "Centralized (orchestrator)"),
     "Communication": ("Async (Kafka)", "Sync (HTTP) or Async"),
     "Coupling": ("Loose", "Tight"),
+    "Complexity": ("Distributed", "Centralized"),
     "State": ("No central state", "Orchestrator tracks state"),
     "Failure Handling": ("Event-driven compensation", "Orchestrator triggers compensation"),
     "Visibility": ("Hard (distributed logs)", "Easy (orchestrator logs)"),
@@ -227,9 +229,12 @@ def messages(ev: Evidence) -> dict:
 ROWS = {
     "Coordination": coordination,
     "Communication": communication,
+    "Coupling": comparison_rows.coupling_row,
+    "Complexity": comparison_rows.complexity_row,
     "State": state,
     "Failure Handling": failure_handling,
     "Visibility": visibility,
+    "Single Point of Failure": comparison_rows.single_point_of_failure_row,
     "Scalability": scalability,
     "Latency": latency,
     "Messages": messages,

@@ -34,7 +34,8 @@ OUTCOMES = ("completed", "compensated", "dlq", "stuck")
 COMPLETED, COMPENSATED, DLQ, STUCK = range(4)
 #: The fields of one saga record, in order (see Result.sagas for their meaning).
 SAGA_FIELDS = ("saga_id", "start", "end", "outcome", "failed_step", "steps_completed",
-               "compensations", "messages", "queueing", "service", "transit", "coordination")
+               "compensations", "messages", "queueing", "service", "transit", "coordination",
+               "inconsistent")
 EVENT_FIELDS = ("time", "delivered", "saga_id", "message")
 
 
@@ -134,8 +135,12 @@ class Engine:
         if init is not None:
             yield from serve(n, init[0], acc)
         yield from travel(sid, routes[("start",)], acc)
+        first = last = 0.0  # commit times of the first and of the latest effect
         for k in range(fail_at):
             yield from serve(k, svc[k], acc)
+            last = env.now
+            if not k:
+                first = last
             yield from travel(sid, routes[("forward", k)], acc)
         outcome, comps = COMPLETED, 0
         if fail_at < n:
@@ -144,6 +149,7 @@ class Engine:
             outcome = COMPENSATED
             for k in range(fail_at - 1, -1, -1):
                 yield from serve(k, comp[k], acc)
+                last = env.now
                 comps += 1
                 if comp_fail[k]:
                     outcome = DLQ
@@ -152,8 +158,11 @@ class Engine:
                     yield from travel(sid, routes[("compensated", k)], acc)
         if init is not None:
             yield from serve(n, init[1], acc)
+        if outcome == DLQ:  # an effect stays: inconsistent until the saga ends (and after)
+            last = env.now
         self.sagas.extend((sid, start, env.now, outcome, fail_at if fail_at < n else -1,
-                           fail_at, comps, acc[4], acc[0], acc[1], acc[2], acc[3]))
+                           fail_at, comps, acc[4], acc[0], acc[1], acc[2], acc[3],
+                           last - first))
 
     def run(self):
         self.env.process(self.arrivals())

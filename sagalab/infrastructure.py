@@ -16,6 +16,11 @@
 Defaults are stated here once and shown in every repr: a 2 ms hop inside a
 data centre, a 5 ms broker latency, one orchestrator worker spending 1 ms
 per decision. Every one can be set to zero.
+
+Each also carries its delivery semantics under faults (see
+:mod:`sagalab.faults`): a call's ``timeout``, ``retries`` and ``backoff``;
+the broker's at-least-once ``redelivery_p`` and its ``partitions``; the
+orchestrator's ``durable_log``. Left at their defaults they cost nothing.
 """
 from __future__ import annotations
 
@@ -29,57 +34,128 @@ __all__ = ["Network", "Broker", "Orchestrator"]
 DEFAULT_HOP = 0.002        # seconds, one-way synchronous call in a data centre
 DEFAULT_LATENCY = 0.005    # seconds, broker produce-to-consume
 DEFAULT_OVERHEAD = 0.001   # seconds of orchestrator CPU per decision
+DEFAULT_BACKOFF = 0.05     # seconds before the first retry of a call (doubles per retry)
+DEFAULT_LOG_LATENCY = 0.002  # seconds to persist a saga's state (one durable write)
 
 
 @dataclass(frozen=True)
 class Network:
     """Synchronous calls: ``hop`` is the one-way latency of one request or reply.
 
+    Parameters
+    ----------
+    hop : Distribution or float
+        One-way latency of a request or a reply, seconds.
+    timeout : float or None
+        Seconds a caller (the orchestrator) waits for a reply before it gives
+        the call up; ``None`` waits for ever. A reply that comes later is
+        recorded as late and ignored.
+    retries : int
+        How often a call that timed out or was refused (service down) is
+        sent again before the saga compensates.
+    backoff : Distribution or float
+        Wait before the first retry, seconds; it doubles with each retry.
+
     Examples
     --------
     >>> import sagalab as sl
     >>> sl.Network(hop=0.01).hop
     Constant(value=0.01)
+    >>> sl.Network(timeout=0.5, retries=2).retries
+    2
     """
 
     hop: Distribution = Constant(DEFAULT_HOP)
+    timeout: float | None = None
+    retries: int = 0
+    backoff: Distribution = Constant(DEFAULT_BACKOFF)
 
     def __post_init__(self):
-        object.__setattr__(self, "hop", as_distribution("Network", "hop", self.hop))
+        set_ = object.__setattr__
+        set_(self, "hop", as_distribution("Network", "hop", self.hop))
+        if self.timeout is not None:
+            set_(self, "timeout", v.real("Network", "timeout", self.timeout, low_open=True,
+                                         what="a time > 0 seconds or None"))
+        set_(self, "retries", v.count("Network", "retries", self.retries, low=0))
+        set_(self, "backoff", as_distribution("Network", "backoff", self.backoff))
 
 
 @dataclass(frozen=True)
 class Broker:
     """Asynchronous events: ``latency`` from publish to consumption.
 
+    Parameters
+    ----------
+    latency : Distribution or float
+        Produce-to-consume delay of one event, seconds.
+    redelivery_p : float
+        Probability an event is delivered a second time (at-least-once
+        delivery: the consumer's acknowledgement was lost). A consumer that
+        is not idempotent applies its effect again.
+    partitions : int or None
+        ``None``: the broker is a pure delay. An int: each service consumes
+        its events from this many partitions (keyed by saga id), each in
+        order by one consumer: a slow event holds up the ones behind it, and
+        a service works on at most ``partitions`` events at once.
+
     Examples
     --------
     >>> import sagalab as sl
     >>> sl.Broker(latency=0).latency.is_zero
     True
+    >>> sl.Broker(redelivery_p=0.01, partitions=4).partitions
+    4
     """
 
     latency: Distribution = Constant(DEFAULT_LATENCY)
+    redelivery_p: float = 0.0
+    partitions: int | None = None
 
     def __post_init__(self):
-        object.__setattr__(self, "latency", as_distribution("Broker", "latency", self.latency))
+        set_ = object.__setattr__
+        set_(self, "latency", as_distribution("Broker", "latency", self.latency))
+        set_(self, "redelivery_p", v.probability("Broker", "redelivery_p", self.redelivery_p))
+        if self.partitions is not None:
+            set_(self, "partitions", v.count("Broker", "partitions", self.partitions))
 
 
 @dataclass(frozen=True)
 class Orchestrator:
     """The central coordinator of orchestration: ``capacity`` workers, ``overhead`` per decision.
 
+    Parameters
+    ----------
+    capacity : int
+        Workers making decisions in parallel.
+    overhead : Distribution or float
+        CPU time of one decision, seconds.
+    durable_log : bool
+        Persist each saga's state with every decision (like Temporal's
+        history). After a crash (an ``Outage`` of ``"orchestrator"``) the
+        sagas in flight resume from their last persisted step; without the
+        log their state is lost and they end ``"stuck"``.
+    log_latency : Distribution or float
+        Time of one durable write, added to every decision when
+        ``durable_log`` is on, seconds.
+
     Examples
     --------
     >>> import sagalab as sl
     >>> sl.Orchestrator(capacity=4, overhead=0.002).capacity
     4
+    >>> sl.Orchestrator(durable_log=True).log_latency
+    Constant(value=0.002)
     """
 
     capacity: int = 1
     overhead: Distribution = Constant(DEFAULT_OVERHEAD)
+    durable_log: bool = False
+    log_latency: Distribution = Constant(DEFAULT_LOG_LATENCY)
 
     def __post_init__(self):
-        object.__setattr__(self, "capacity", v.count("Orchestrator", "capacity", self.capacity))
-        object.__setattr__(self, "overhead",
-                           as_distribution("Orchestrator", "overhead", self.overhead))
+        set_ = object.__setattr__
+        set_(self, "capacity", v.count("Orchestrator", "capacity", self.capacity))
+        set_(self, "overhead", as_distribution("Orchestrator", "overhead", self.overhead))
+        set_(self, "durable_log", v.flag("Orchestrator", "durable_log", self.durable_log))
+        set_(self, "log_latency",
+             as_distribution("Orchestrator", "log_latency", self.log_latency))

@@ -4,6 +4,8 @@
 * ``result.events``: one row per message, in the order they were sent.
 * ``result.stations``: one row per service station (and the orchestrator).
 * ``result.summary()``: the headline numbers as a pandas Series.
+* ``result.timeline()``: sagas in flight and the age of the oldest
+  unfinished one over the run (the stuck-saga detector).
 """
 from __future__ import annotations
 
@@ -12,23 +14,29 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .delivery import FAULT_FIELDS
 from .engine import EVENT_FIELDS, OUTCOMES, SAGA_FIELDS, STUCK
 from .messages import CHANNELS, KINDS
 
 __all__ = ["Result", "warmup_count"]
 
-_INT_FIELDS = ("saga_id", "failed_step", "steps_completed", "compensations", "messages")
 
-
-def _sagas_frame(flat, n_sagas: int, step_names) -> pd.DataFrame:
-    rec = np.frombuffer(flat, dtype=float).reshape(-1, len(SAGA_FIELDS))
+def _sagas_frame(flat, n_sagas: int, step_names, width: int) -> pd.DataFrame:
+    fields = SAGA_FIELDS + (FAULT_FIELDS if width > len(SAGA_FIELDS) else ())
+    rec = np.frombuffer(flat, dtype=float).reshape(-1, len(fields))
     rec = rec[np.argsort(rec[:, 0], kind="stable")]
-    ended = rec[:, 0].astype(np.int64)
-    if len(ended) < n_sagas:  # sagas that never ended: stuck
-        raise NotImplementedError("stuck sagas need the faults model")  # pragma: no cover
-    cols = {f: rec[:, i] for i, f in enumerate(SAGA_FIELDS)}
+    if len(rec) < n_sagas:  # sagas that left no record never ended: stuck, nothing known
+        blank = np.zeros((n_sagas, len(fields)))
+        blank[:, 0] = np.arange(n_sagas)
+        blank[:, 1:3] = np.nan
+        blank[:, fields.index("outcome")] = STUCK
+        blank[:, fields.index("failed_step")] = -1
+        blank[rec[:, 0].astype(np.int64)] = rec
+        rec = blank
+    cols = {f: rec[:, i] for i, f in enumerate(fields)}
+    zeros = np.zeros(len(rec))
     df = pd.DataFrame({
-        "saga_id": ended,
+        "saga_id": rec[:, 0].astype(np.int64),
         "start": cols["start"],
         "end": cols["end"],
         "latency": cols["end"] - cols["start"],
@@ -42,6 +50,11 @@ def _sagas_frame(flat, n_sagas: int, step_names) -> pd.DataFrame:
         "service": cols["service"],
         "transit": cols["transit"],
         "coordination": cols["coordination"],
+        "fault_wait": cols.get("fault_wait", zeros),
+        "inconsistent": cols["inconsistent"],
+        "duplicates": cols.get("duplicates", zeros).astype(np.int32),
+        "retries": cols.get("retries", zeros).astype(np.int32),
+        "late_replies": cols.get("late_replies", zeros).astype(np.int32),
     })
     return df
 
@@ -108,7 +121,8 @@ class Result:
     @classmethod
     def from_engine(cls, engine, params: dict) -> Result:
         saga = engine.cat.saga
-        sagas = _sagas_frame(engine.sagas, engine.n_sagas, saga.step_names)
+        width = len(SAGA_FIELDS) + (len(FAULT_FIELDS) if hasattr(engine, "plan") else 0)
+        sagas = _sagas_frame(engine.sagas, engine.n_sagas, saga.step_names, width)
         events = _events_frame(engine.events, engine.cat.types)
         duration = float(engine.env.now)
         rows = []
@@ -167,9 +181,54 @@ class Result:
             out[o] = int(counts.get(o, 0))
         out["messages_per_saga"] = float(s["messages"].mean())
         out["in_flight"] = float(lat.sum() / span) if len(lat) and span > 0 else float("nan")
+        out["inconsistent_mean"] = float(s["inconsistent"].mean())
+        for col in ("duplicates", "retries", "late_replies"):
+            out[col] = int(s[col].sum())
         for name, row in self.stations.iterrows():
             out[f"utilization_{name}"] = float(row["utilization"])
         return pd.Series(out, name=self.pattern)
+
+    def timeline(self, times=None) -> pd.DataFrame:
+        """Sagas in flight and the age of the oldest unfinished one, over the run.
+
+        Parameters
+        ----------
+        times : array-like of float, optional
+            When to look, seconds; default 501 evenly spaced times from 0 to
+            the end of the run.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by ``time``: ``in_flight`` (sagas started and not ended)
+            and ``oldest_age`` (seconds since the oldest of them started; 0
+            when none is in flight). A stuck saga never ends, so the age of
+            the oldest keeps growing: what operators watch to find them.
+
+        Examples
+        --------
+        >>> import sagalab as sl
+        >>> r = sl.simulate(sl.scenarios.ecommerce(), "choreography", arrival_rate=10,
+        ...                 n_sagas=50)
+        >>> tl = r.timeline()
+        >>> list(tl.columns), int(tl.in_flight.iloc[-1])
+        (['in_flight', 'oldest_age'], 0)
+        """
+        s = self.sagas
+        if times is None:
+            times = np.linspace(0.0, self.params["duration"], 501)
+        t = np.asarray(times, dtype=float)
+        start = s["start"].to_numpy()  # ascending: saga ids are in arrival order
+        end = np.nan_to_num(s["end"].to_numpy(), nan=np.inf)
+        in_flight = (np.searchsorted(start, t, side="right")
+                     - np.searchsorted(np.sort(end), t, side="right"))
+        # the oldest unfinished saga at t is the first (by start) whose end is after t
+        first = np.searchsorted(np.maximum.accumulate(end), t, side="right")
+        idx = np.minimum(first, len(start) - 1)
+        live = (first < len(start)) & (start[idx] <= t)
+        age = np.where(live, t - start[idx], 0.0)
+        return pd.DataFrame({"in_flight": in_flight, "oldest_age": age},
+                            index=pd.Index(t, name="time"))
 
     def trace(self, saga_id: int):
         """The messages of one saga; prints as a sequence diagram (:func:`sagalab.trace.trace`)."""

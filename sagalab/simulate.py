@@ -4,7 +4,9 @@ from __future__ import annotations
 import pandas as pd
 
 from . import _validate as v
+from .delivery import FaultEngine
 from .engine import Engine
+from .faults import FaultPlan, FaultWorld, needs_fault_engine
 from .infrastructure import Broker, Network, Orchestrator
 from .messages import PATTERNS, build_catalogue
 from .result import Result
@@ -16,7 +18,8 @@ __all__ = ["simulate", "compare"]
 
 def simulate(saga: Saga, pattern: str, *, arrival_rate: float, n_sagas: int, seed=0,
              network: Network | None = None, broker: Broker | None = None,
-             orchestrator: Orchestrator | None = None, trace: bool = True) -> Result:
+             orchestrator: Orchestrator | None = None, trace: bool = True,
+             faults=None) -> Result:
     """Simulate ``n_sagas`` sagas arriving as a Poisson process under ``pattern``.
 
     Parameters
@@ -38,6 +41,11 @@ def simulate(saga: Saga, pattern: str, *, arrival_rate: float, n_sagas: int, see
         only the broker; orchestration only the network and orchestrator.
     trace : bool
         Record every message in ``result.events`` (turn off for very long runs).
+    faults : list of Outage, optional
+        Outages of services, the orchestrator or the broker (see
+        :mod:`sagalab.faults`). A run without faults or delivery semantics
+        (timeouts, retries, redelivery, partitions, a durable log,
+        compensation retries) runs the plain engine at full speed.
 
     Returns
     -------
@@ -67,11 +75,18 @@ def simulate(saga: Saga, pattern: str, *, arrival_rate: float, n_sagas: int, see
     orchestrator = (v.instance("simulate", "orchestrator", orchestrator, Orchestrator,
                                allow_none=True) or Orchestrator())
     v.flag("simulate", "trace", trace)
+    plan = FaultPlan(faults, saga)
     params = dict(saga=saga, pattern=pattern, arrival_rate=rate, n_sagas=n, seed=seed,
-                  network=network, broker=broker, orchestrator=orchestrator, trace=trace)
-    engine = Engine(build_catalogue(saga, pattern), World(saga, rate, root), n_sagas=n,
-                    network=network, broker=broker, orchestrator=orchestrator, trace=trace,
-                    root=root)
+                  network=network, broker=broker, orchestrator=orchestrator, trace=trace,
+                  faults=plan.outages)
+    kw = dict(n_sagas=n, network=network, broker=broker, orchestrator=orchestrator,
+              trace=trace, root=root)
+    if needs_fault_engine(saga, pattern, plan, network, broker, orchestrator):
+        world = FaultWorld(saga, rate, root, broker.redelivery_p if pattern == "choreography"
+                           else 0.0)
+        engine = FaultEngine(build_catalogue(saga, pattern), world, plan=plan, **kw)
+    else:
+        engine = Engine(build_catalogue(saga, pattern), World(saga, rate, root), **kw)
     return Result.from_engine(engine.run(), params)
 
 

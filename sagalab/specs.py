@@ -50,7 +50,10 @@ class Step:
         Probability the compensation fails for good; the saga then ends in
         ``"dlq"`` (dead-letter queue: manual review).
     idempotent : bool
-        Whether applying the step twice has the effect of applying it once.
+        Whether applying the step twice has the effect of applying it once:
+        the service deduplicates by saga id, so a retried call or a
+        redelivered event never applies its effect twice (see
+        :mod:`sagalab.delivery`).
     success_event, failure_event, compensation_event : str or None
         Names of the events (choreography) or replies (orchestration) the
         service emits; default ``<Name>Completed``, ``<Name>Failed``,
@@ -58,6 +61,15 @@ class Step:
     command, compensation_command : str or None
         Names of the orchestrator's commands; default ``Process<Name>`` and
         ``Compensate<Name>``.
+    outbox : bool
+        ``True`` (default): the service writes its outgoing event in the same
+        local transaction as its change (transactional outbox), so a crash
+        between commit and publish only delays the event. ``False``: a dual
+        write (commit, then publish); a crash in between loses the event.
+    compensation_retries : int
+        How often a failed compensation is tried again before the saga is
+        parked in the dead-letter queue (``compensation_failure_p`` applies
+        to each try).
 
     Raises
     ------
@@ -84,6 +96,8 @@ class Step:
     compensation_event: str | None = None
     command: str | None = None
     compensation_command: str | None = None
+    outbox: bool = True
+    compensation_retries: int = 0
 
     def __post_init__(self):
         set_ = object.__setattr__
@@ -97,6 +111,9 @@ class Step:
         set_(self, "compensation_failure_p",
              v.probability(owner, "compensation_failure_p", self.compensation_failure_p))
         set_(self, "idempotent", v.flag(owner, "idempotent", self.idempotent))
+        set_(self, "outbox", v.flag(owner, "outbox", self.outbox))
+        set_(self, "compensation_retries",
+             v.count(owner, "compensation_retries", self.compensation_retries, low=0))
         cap = _camel(n)
         defaults = {"success_event": f"{cap}Completed", "failure_event": f"{cap}Failed",
                     "compensation_event": f"{cap}Compensated", "command": f"Process{cap}",

@@ -110,14 +110,19 @@ class World:
                 if r is not None:
                     fails[:, j] = r.random(size) < s.failure_p
             fail_at = np.where(fails.any(axis=1), fails.argmax(axis=1), n).tolist()
-            comp = np.column_stack([s.compensation.sample(r, size)
-                                    for s, r in zip(saga.steps, self._comp)]).tolist()
-            cf = np.zeros((size, n), dtype=bool)
-            for j, (s, r) in enumerate(zip(saga.steps, self._comp_fail)):
-                if r is not None:
-                    cf[:, j] = r.random(size) < s.compensation_failure_p
-            comp_fail = cf.tolist()
+            comp, comp_fail = self.compensations(size)
         init = None
         if self._ini is not None:
             init = saga.initiator_time.sample(self._ini, 2 * size).reshape(size, 2).tolist()
         return inter, svc, fail_at, comp, comp_fail, init
+
+    def compensations(self, size: int):
+        """Compensation times and whether each compensation fails, for the next ``size`` sagas."""
+        saga, n = self.saga, len(self.saga.steps)
+        comp = np.column_stack([s.compensation.sample(r, size)
+                                for s, r in zip(saga.steps, self._comp)]).tolist()
+        cf = np.zeros((size, n), dtype=bool)
+        for j, (s, r) in enumerate(zip(saga.steps, self._comp_fail)):
+            if r is not None:
+                cf[:, j] = r.random(size) < s.compensation_failure_p
+        return comp, cf.tolist()

@@ -55,3 +55,26 @@ def test_scalability_depends_on_the_orchestrator_overhead():
 def test_unknown_rows_are_refused():
     with pytest.raises(ValueError, match="unknown rows"):
         sl.comparison_table(SAGA, rows=["Teleportation"], **KW)
+
+
+def test_graph_rows(table):
+    v = table["verdict"]
+    assert v["Coupling"] == v["Complexity"] == "agrees"
+    assert "knows 4 others" in table.loc["Coupling", "orchestration_measured"]
+    assert "changes 0 existing" in table.loc["Coupling", "choreography_measured"]
+    assert table.loc["Complexity", "orchestration_measured"].endswith(": orchestrator")
+
+
+def test_single_point_of_failure_row(table):
+    row = table.loc["Single Point of Failure"]
+    assert row["verdict"] == "agrees"
+    assert "0 with one" in row["orchestration_measured"]  # the saga log keeps them
+    assert "strands 0 sagas" in row["choreography_measured"]  # the broker keeps events
+
+
+def test_routing_is_passing_the_saga_on_not_replying():
+    from sagalab.comparison_rows import routes_the_saga
+    g = sl.event_graph(SAGA, "orchestration")
+    assert routes_the_saga(g, "orchestrator")
+    assert not routes_the_saga(g, "payment")  # it only answers the orchestrator
+    assert routes_the_saga(sl.event_graph(SAGA, "choreography"), "payment")

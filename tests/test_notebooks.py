@@ -1,4 +1,5 @@
 """Conventions of the notebook series (nbval runs the notebooks themselves)."""
+import ast
 import json
 import re
 from pathlib import Path
@@ -10,6 +11,18 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SERIES = [p for p in NOTEBOOKS if re.match(r"\d\d_", p.name)]
 FORBIDDEN = [r"sys\.path", r"^\s*!\s*pip", r"%pip", r"autoreload", r"urlretrieve",
              r"requests\.get"]
+
+
+def hides_value_with_semicolon(source: str) -> bool:
+    """A last statement like ``sl.plot.x(...);`` (a value hidden only by ';')."""
+    if not source.rstrip().endswith(";"):
+        return False
+    last = ast.parse(source.replace("%matplotlib inline", "")).body[-1]
+    if not isinstance(last, ast.Expr) or not isinstance(last.value, ast.Call):
+        return False
+    func = last.value.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    return name not in {"tight_layout", "show", "print", "display"}
 
 
 def cells(path):
@@ -50,6 +63,9 @@ def test_executed_clean_and_thin(path):
         for pat in FORBIDDEN:
             assert not re.search(pat, src(c), re.M), f"{pat!r} in a cell"
         assert len(src(c).splitlines()) <= 15, f"a thin cell please:\n{src(c)}"
+        assert not hides_value_with_semicolon(src(c)), (
+            "nbval runs cells with store_history=False, so IPython cannot see a trailing ';' "
+            f"and the value's repr comes back: assign the plot instead:\n{src(c)}")
         for out in c.get("outputs", []):
             assert out.get("output_type") != "error", src(c)
             assert "image/svg+xml" not in out.get("data", {}), "figures as PNG (SVG has a date)"
