@@ -8,6 +8,7 @@ import ast
 import importlib.util
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -218,3 +219,14 @@ class Lab:
                 self.server.request(f"api/sessions/{s['id']}", method="DELETE")
 
 
+def save_screenshot(page, request) -> None:
+    """Into test-artifacts/ when the test failed (or always with SAGALAB_SCREENSHOTS=all)."""
+    failed = any(getattr(request.node, f"rep_{w}", None) is not None
+                 and getattr(request.node, f"rep_{w}").failed for w in ("setup", "call"))
+    if failed or SCREENSHOTS_ALL:
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid.split("::", 1)[-1])
+        try:
+            page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        except Exception as exc:  # a crashed page must not hide the test's own error
+            print(f"no screenshot for {name}: {exc}")  # noqa: T201

@@ -15,25 +15,23 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import sys
 
 import pytest
 
 from .browser_support import (
-    ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
     HERE,
     NOTEBOOKS,
     REQUIRE,
     ROOT,
-    SCREENSHOTS_ALL,
     VIEWPORT,
     Lab,
     Server,
     missing,
+    save_screenshot,
 )
 
 
@@ -136,19 +134,6 @@ def browser_context(tmp_path_factory):
     finally:
         ctx.close()
         pw.stop()
-
-
-def save_screenshot(page, request) -> None:
-    """Into test-artifacts/ when the test failed (or always with SAGALAB_SCREENSHOTS=all)."""
-    failed = any(getattr(request.node, f"rep_{w}", None) is not None
-                 and getattr(request.node, f"rep_{w}").failed for w in ("setup", "call"))
-    if failed or SCREENSHOTS_ALL:
-        ARTIFACTS.mkdir(exist_ok=True)
-        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid.split("::", 1)[-1])
-        try:
-            page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-        except Exception as exc:  # a crashed page must not hide the test's own error
-            print(f"no screenshot for {name}: {exc}")  # noqa: T201
 
 
 @pytest.fixture

@@ -4,14 +4,14 @@ Parametrized over what exists when the tests are collected: the series
 (``notebooks/NN_*.ipynb``, zero or more), the playground notebook and the
 fixture notebooks next to this file. A notebook is *interactive* when a code
 cell builds ipywidgets sliders (``interact``, ``interactive``,
-``interactive_output`` or ``...Slider(``); interactive notebooks are run all
+``interactive_output``, ``...Slider(`` or ``sl.widgets``); interactive notebooks are run all
 and then have each slider moved, the others are run all.
 
 The convention the slider test checks (the series follows it, see
 ``sl.widgets.explorer``): an ``interact``/``interactive`` callback returns
 what it computed: a table, or ``sl.Result`` s (alone, in a dict/list/tuple,
-or as an object's ``.results``). After a slider moves in the browser, the
-plot and the numbers under it must change, and a second client on the
+or as an object's ``.results``). After a slider moves in the browser, a plot and
+numbers must be shown and one of them must change, and a second client on the
 notebook's kernel checks that exactly one callback saw the slider's new
 value, that calling it again with its current values gives the same numbers
 (what is shown is what those values compute, nothing stale), and, for
@@ -32,7 +32,7 @@ import pytest
 
 from .browser_support import HERE, NOTEBOOKS, KernelProbe
 
-SLIDERS = re.compile(r"\binteract(ive|ive_output)?\s*\(|Slider\s*\(")
+SLIDERS = re.compile(r"\binteract(ive|ive_output)?\s*\(|Slider\s*\(|sl\.widgets\.")
 
 
 def is_interactive(path: Path) -> bool:
@@ -208,10 +208,13 @@ def test_every_slider_resimulates(lab, path):
                 f"slider {label!r} shows {value}, the kernel has {new}")
             # the plot and the numbers under it both changed
             after_out = _outputs(page)
+            # the numbers under the plot changed, or the plot did (a slider may move only one:
+            # more orchestrator workers change utilization, not latency, at a low load)
+            assert _images(after_out), f"slider {label!r}: no plot after the move"
+            assert _text(after_out).strip(), f"slider {label!r}: no numbers after the move"
             numbers_changed = _text(after_out) != _text(before_out)
-            assert numbers_changed, f"slider {label!r}: numbers unchanged: {_text(after_out)!r}"
-            plot_changed = bool(_images(after_out)) and _images(after_out) != _images(before_out)
-            assert plot_changed, f"slider {label!r}: plot unchanged"
+            plot_changed = _images(after_out) != _images(before_out)
+            assert numbers_changed or plot_changed, f"slider {label!r}: nothing changed"
             report = probe.eval(f"_sagalab_check({json.dumps(mid)}, {value!r})")
             assert report["kind"] not in ("NoneType", "Figure", "Axes"), (
                 f"slider {label!r}: its callback should return what it computed")

@@ -2,7 +2,6 @@
 what it shows is what ``sl.simulate`` gives for the settings it shares."""
 from __future__ import annotations
 
-import math
 import re
 
 import pandas as pd
@@ -10,6 +9,8 @@ import pytest
 
 import sagalab as sl
 from sagalab.playground import PlaygroundRun
+
+from .browser_support import save_screenshot
 
 # What each slider's label changes in the shared sl.simulate(...) line (value -> text).
 SHARED = {
@@ -31,9 +32,13 @@ class Playground:
         page.goto(f"{server.url}/?token={server.token}")
         page.wait_for_selector("table.sagalab-numbers", timeout=120_000)
         self.wait_images()
+
+    def show_share(self) -> None:
+        """Click "share these settings" (the lines then stay current until a reset)."""
         self.page.get_by_role("button", name="share these settings").click()
-        page.wait_for_function("() => { const t = document.querySelector('textarea');"
-                               " return t && t.value.startsWith('sl.simulate('); }")
+        self.page.wait_for_function("() => { const t = document.querySelector('textarea');"
+                                    " return t && t.value.startsWith('sl.simulate(')"
+                                    " && t.offsetParent !== null; }")
 
     def run_id(self) -> int:
         return int(self.page.get_attribute(".sagalab-status", "data-run"))
@@ -83,9 +88,21 @@ def assert_agrees(pg: Playground) -> None:
     pd.testing.assert_frame_equal(pg.numbers(), expected_numbers(lines), check_names=False)
 
 
+@pytest.fixture(scope="module")
+def shared_playground(browser_context, voila_server):
+    """One page for the module (each page load starts a kernel); each test leaves it reset."""
+    page = browser_context.new_page()
+    try:
+        yield Playground(page, voila_server)
+    finally:
+        page.close()
+
+
 @pytest.fixture
-def playground(page, voila_server):
-    return Playground(page, voila_server)
+def playground(shared_playground, request):
+    shared_playground.show_share()
+    yield shared_playground
+    save_screenshot(shared_playground.page, request)
 
 
 def test_playground_renders_and_shows_what_simulate_gives(playground):
@@ -157,4 +174,6 @@ def test_crash_toggle_changes_orchestration_outcomes(playground):
     log = page.locator(".widget-checkbox", has_text="saga log").locator("input")
     pg.act(lambda: log.check())
     assert_agrees(pg)
-    assert math.isclose(int(pg.numbers().loc["stuck", "orchestration"]), 0)
+    assert pg.numbers().loc["stuck", "orchestration"] == "0"  # the saga log resumes them
+    pg.act(lambda: page.get_by_role("button", name="reset").click())
+    pd.testing.assert_frame_equal(pg.numbers(), before)
