@@ -9,7 +9,7 @@ reverse order), simulated as discrete-event SimPy models of the same saga.
 >>> int(result.summary()["n"]), int(result.summary()["stuck"])
 (100, 0)
 """
-from . import checks, plot, scenarios, theory, widgets
+from . import checks, plot, scenarios, theory, tomlio, widgets
 from .comparison import comparison_table
 from .decision import quick_comparison
 from .distributions import Constant, Distribution, Exponential, LogNormal
@@ -22,15 +22,20 @@ from .graph_analysis import (
     graph_changes,
     graph_growth,
     order_update_loop,
+    who_knows,
 )
 from .graphs import event_graph
 from .infrastructure import Broker, Network, Orchestrator
-from .messages import KINDS, PATTERNS
+from .latency import latency_breakdown, paired_difference
+from .messages import KINDS, PATTERNS, TRANSPORTS
+from .reliability import fault_table, stuck_sagas
 from .replicate import Replications, replicate
 from .result import Result
+from .rules import AllOf, AnyOf, Choice, Condition
 from .saturation import Saturation, capacity_estimate, saturation
+from .scaling import littles_law, saturation_points
 from .simulate import compare, simulate
-from .specs import Saga, Step
+from .specs import STEP_KINDS, Saga, Step
 from .sweep import sweep
 from .trace import spans
 from .visibility import log_coverage, where_is
@@ -39,15 +44,17 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Constant", "Distribution", "Exponential", "LogNormal",
-    "Step", "Saga",
+    "Step", "Saga", "Choice", "Condition", "AllOf", "AnyOf",
     "Network", "Broker", "Orchestrator", "Outage",
     "simulate", "compare", "Result",
-    "scenarios", "checks", "theory", "widgets", "plot",
+    "scenarios", "tomlio", "checks", "theory", "widgets", "plot",
     "where_is", "log_coverage",
     "replicate", "Replications", "sweep", "saturation", "Saturation", "capacity_estimate",
     "comparison_table",
     "quick_comparison",
-    "PATTERNS", "OUTCOMES", "KINDS",
+    "PATTERNS", "TRANSPORTS", "OUTCOMES", "KINDS", "STEP_KINDS",
     "event_graph", "coupling", "find_cycles", "add_subscriber", "graph_changes", "graph_growth",
     "order_update_loop", "spans",
+    "who_knows", "latency_breakdown", "paired_difference", "littles_law", "saturation_points",
+    "fault_table", "stuck_sagas",
 ]

@@ -51,9 +51,24 @@ def experiment_row(result, warmup) -> dict:
     row = result.summary(warmup).to_dict()
     arrivals = float(result.sagas["start"].max())
     for name, st in result.stations.iterrows():
-        row[f"load_{name}"] = (float(st["busy"]) / (st["capacity"] * arrivals)
+        workers = parallelism(result, name, int(st["capacity"]))
+        row[f"load_{name}"] = (float(st["busy"]) / (workers * arrivals)
                                if arrivals > 0 else float("nan"))
     return row
+
+
+def parallelism(result, station: str, capacity: int) -> int:
+    """Workers of ``station`` that can really work at once.
+
+    A choreographed service consuming a partitioned topic has one consumer
+    per partition, each taking its events in order: at most
+    ``min(capacity, partitions)`` events are processed at a time.
+    """
+    partitions = getattr(result.params.get("broker"), "partitions", None)
+    if (partitions is not None and result.params.get("pattern") == "choreography"
+            and station in result.saga.step_names):
+        return min(capacity, partitions)
+    return capacity
 
 
 def run_task(task: Task) -> Outcome:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .infrastructure import Broker, Network, Orchestrator
-from .messages import PATTERNS
+from .messages import SEED_PATTERNS as PATTERNS  # the seed's two, side by side
 from .saturation import capacity_estimate
 from .simulate import simulate
 from .specs import Saga

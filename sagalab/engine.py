@@ -75,6 +75,9 @@ class Engine:
         self.events = array("d")
         self.uses_decisions = not skip_decisions and any(
             None in r for r in self.routes.values())
+        from .workflow import needs_workflow, workflow_process  # it builds on this module
+        self.workflow = workflow_process if needs_workflow(catalogue) else None
+        world.detailed = self.workflow is not None
 
     # -- processes ----------------------------------------------------------
     def arrivals(self):
@@ -82,12 +85,18 @@ class Engine:
         sid = 0
         while sid < n_sagas:
             size = min(BLOCK, n_sagas - sid)
-            inter, svc, fail_at, comp, comp_fail, init = world.block(size)
+            inter, svc, fail_at, comp, comp_fail, init, extra = world.block(size)
             for i in range(size):
                 yield env.timeout(inter[i])
-                env.process(saga(sid, svc[i], fail_at[i] if fail_at else len(svc[i]),
-                                 comp[i] if comp else None, comp_fail[i] if comp_fail else None,
-                                 init[i] if init else None))
+                if extra is None:
+                    env.process(saga(sid, svc[i], fail_at[i] if fail_at else len(svc[i]),
+                                     comp[i] if comp else None,
+                                     comp_fail[i] if comp_fail else None,
+                                     init[i] if init else None))
+                else:  # conditions, parallel steps or retries: see sagalab.workflow
+                    env.process(self.workflow(self, sid, svc[i], comp[i] if comp else None,
+                                              comp_fail[i] if comp_fail else None,
+                                              init[i] if init else None, extra[i]))
                 sid += 1
 
     def travel(self, sid, route, acc):

@@ -189,7 +189,7 @@ class FaultWorld(World):
         self.transfers = 1 + 3 * n
 
     def block(self, size: int):
-        inter, svc, fail_at, comp, comp_fail, init = super().block(size)
+        inter, svc, fail_at, comp, comp_fail, init, _ = super().block(size)  # no workflow extras
         saga, n = self.saga, len(self.saga.steps)
         if fail_at is None:  # compensations may still run after a technical failure
             fail_at = [n] * size

@@ -21,11 +21,11 @@ import pandas as pd
 
 from ._validate import name as _check_name
 from .graphs import event_graph, topic_of
-from .messages import PATTERNS
+from .messages import SEED_PATTERNS
 from .specs import Saga, Step, _camel
 
-__all__ = ["coupling", "find_cycles", "add_subscriber", "graph_changes", "graph_growth",
-           "order_update_loop"]
+__all__ = ["coupling", "who_knows", "find_cycles", "add_subscriber", "graph_changes",
+           "graph_growth", "order_update_loop"]
 
 _ACTORS = ("initiator", "service", "orchestrator")
 
@@ -85,6 +85,38 @@ def coupling(graph: nx.MultiDiGraph) -> pd.DataFrame:
              "n_depends_on": len(deps[p]), "known_by": tuple(sorted(known[p])),
              "n_known_by": len(known[p])} for p in deps]
     return pd.DataFrame(rows).set_index("participant")
+
+
+def who_knows(graph: nx.MultiDiGraph) -> pd.DataFrame:
+    """Who must know whom, as a 0/1 matrix: row ``a``, column ``b`` is 1 when ``a`` must
+    know ``b`` (calls it, or reads its topic).
+
+    The same dependencies as :func:`coupling`, with each topic replaced by the
+    participant that publishes to it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Square, indexed and columned by the participants in saga order.
+
+    Examples
+    --------
+    >>> import sagalab as sl
+    >>> m = sl.who_knows(sl.event_graph(sl.scenarios.ecommerce(), "choreography"))
+    >>> m.loc["shipping"].tolist()  # shipping reads inventory's topic, nothing else
+    [0, 0, 1, 0]
+    >>> int(m.to_numpy().sum())
+    7
+    """
+    deps = _dependencies(graph)
+    names = list(deps)
+    m = pd.DataFrame(0, index=pd.Index(names, name="who"), columns=pd.Index(names, name="knows"))
+    for p, ds in deps.items():
+        for d in ds:
+            owner = graph.nodes[d].get("owner", d)
+            if owner in names:
+                m.loc[p, owner] = 1
+    return m
 
 
 def _causal_graph(g: nx.MultiDiGraph) -> nx.DiGraph:
@@ -266,7 +298,7 @@ def _chain(n: int) -> Saga:
                                    compensation_failure_p=0.01) for k in range(n)])
 
 
-def graph_growth(steps=range(1, 11), patterns=PATTERNS) -> pd.DataFrame:
+def graph_growth(steps=range(1, 11), patterns=SEED_PATTERNS) -> pd.DataFrame:
     """Size of the event graph of an ``n``-step saga, per pattern.
 
     The saga is a chain of steps that can each fail and whose compensations

@@ -40,7 +40,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from .messages import DECIDE, PATTERNS, MessageType, build_catalogue
+from . import paths
+from .messages import DECIDE, PATTERNS, MessageType, build_catalogue, check_pattern
 from .specs import Saga
 
 __all__ = ["event_graph", "topic_of", "ROLES"]
@@ -165,10 +166,16 @@ def _assemble(saga: Saga, pattern: str, messages, reactions) -> nx.MultiDiGraph:
     return g
 
 
-def _spec_graph(saga: Saga, pattern: str) -> nx.MultiDiGraph:
-    cat = build_catalogue(saga, pattern)
+def _spec_graph(saga: Saga, pattern: str, transport: str = "sync") -> nx.MultiDiGraph:
+    cat = build_catalogue(saga, pattern, transport)
     messages: set[MessageType] = set()
     reactions: dict[str, set] = {}
+    if cat.is_workflow:  # conditions, parallel steps or retries: walk every path
+        for trig, m in paths.reactions(cat):
+            messages.add(m)
+            if trig is not None:
+                reactions.setdefault(m.source, set()).add((trig.source, trig.name, m.name))
+        return _assemble(saga, pattern, messages, reactions)
     for prev, transfer in _reachable_pairs(saga):
         history = _route_messages(cat, prev)
         route = history + _route_messages(cat, transfer)
@@ -210,7 +217,8 @@ def _run_graph(result) -> nx.MultiDiGraph:
     return _assemble(result.saga, result.pattern, messages, reactions)
 
 
-def event_graph(saga_or_result, pattern: str | None = None) -> nx.MultiDiGraph:
+def event_graph(saga_or_result, pattern: str | None = None,
+                transport: str = "sync") -> nx.MultiDiGraph:
     """The graph of the messages a saga sends under a pattern, or that a run sent.
 
     Parameters
@@ -221,6 +229,9 @@ def event_graph(saga_or_result, pattern: str | None = None) -> nx.MultiDiGraph:
         the messages that *did* flow.
     pattern : str, optional
         One of :data:`sagalab.PATTERNS`.
+    transport : {"sync", "async"}
+        For a spec under orchestration or hybrid: how commands and replies
+        travel (see :func:`sagalab.simulate`).
 
     Returns
     -------
@@ -260,4 +271,5 @@ def event_graph(saga_or_result, pattern: str | None = None) -> nx.MultiDiGraph:
     if pattern not in PATTERNS:
         raise ValueError(f"event_graph: pattern must be one of {list(PATTERNS)}, got "
                          f"{pattern!r}")
-    return _spec_graph(saga_or_result, pattern)
+    check_pattern(pattern, transport, "event_graph")
+    return _spec_graph(saga_or_result, pattern, transport)

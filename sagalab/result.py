@@ -123,6 +123,9 @@ class Result:
         saga = engine.cat.saga
         width = len(SAGA_FIELDS) + (len(FAULT_FIELDS) if hasattr(engine, "plan") else 0)
         sagas = _sagas_frame(engine.sagas, engine.n_sagas, saga.step_names, width)
+        for name, blocks in engine.world.attribute_values.items():  # the saga's attributes
+            col = np.concatenate(blocks)[:len(sagas)]
+            sagas[name] = pd.Categorical(col) if col.dtype.kind == "U" else col
         events = _events_frame(engine.events, engine.cat.types)
         duration = float(engine.env.now)
         rows = []

@@ -8,7 +8,7 @@ from .delivery import FaultEngine
 from .engine import Engine
 from .faults import FaultPlan, FaultWorld, needs_fault_engine
 from .infrastructure import Broker, Network, Orchestrator
-from .messages import PATTERNS, build_catalogue
+from .messages import SEED_PATTERNS, build_catalogue, check_pattern, stages_of
 from .result import Result
 from .specs import Saga
 from .world import World, seed_sequence
@@ -19,15 +19,17 @@ __all__ = ["simulate", "compare"]
 def simulate(saga: Saga, pattern: str, *, arrival_rate: float, n_sagas: int, seed=0,
              network: Network | None = None, broker: Broker | None = None,
              orchestrator: Orchestrator | None = None, trace: bool = True,
-             faults=None) -> Result:
+             faults=None, transport: str = "sync") -> Result:
     """Simulate ``n_sagas`` sagas arriving as a Poisson process under ``pattern``.
 
     Parameters
     ----------
     saga : Saga
         What each saga does (e.g. ``sl.scenarios.ecommerce()``).
-    pattern : {"choreography", "orchestration"}
-        How the services coordinate.
+    pattern : {"choreography", "orchestration", "hybrid"}
+        How the services coordinate. ``"hybrid"``: the orchestrator calls
+        each stage (see ``Step.stage``), the steps inside a stage chain
+        through broker events.
     arrival_rate : float
         Sagas started per second (> 0).
     n_sagas : int
@@ -45,7 +47,15 @@ def simulate(saga: Saga, pattern: str, *, arrival_rate: float, n_sagas: int, see
         Outages of services, the orchestrator or the broker (see
         :mod:`sagalab.faults`). A run without faults or delivery semantics
         (timeouts, retries, redelivery, partitions, a durable log,
-        compensation retries) runs the plain engine at full speed.
+        compensation retries) runs the plain engine at full speed. Faults
+        apply to choreography and synchronous orchestration (or hybrid without
+        multi-step stages) of sagas without conditions, parallel steps or
+        retriable retries; other combinations are refused with a ValueError.
+    transport : {"sync", "async"}
+        How the orchestrator's commands and replies travel (orchestration and
+        hybrid): ``"sync"`` as synchronous network hops, ``"async"`` through
+        the broker (command/reply messaging). Choreography always uses the
+        broker and accepts only the default.
 
     Returns
     -------
@@ -64,8 +74,7 @@ def simulate(saga: Saga, pattern: str, *, arrival_rate: float, n_sagas: int, see
     (200, True)
     """
     v.instance("simulate", "saga", saga, Saga)
-    if pattern not in PATTERNS:
-        raise ValueError(f"simulate: pattern must be one of {list(PATTERNS)}, got {pattern!r}")
+    check_pattern(pattern, transport)
     rate = v.real("simulate", "arrival_rate", arrival_rate, low_open=True,
                   what="a rate > 0 sagas per second")
     n = v.count("simulate", "n_sagas", n_sagas)
@@ -78,23 +87,35 @@ def simulate(saga: Saga, pattern: str, *, arrival_rate: float, n_sagas: int, see
     plan = FaultPlan(faults, saga)
     params = dict(saga=saga, pattern=pattern, arrival_rate=rate, n_sagas=n, seed=seed,
                   network=network, broker=broker, orchestrator=orchestrator, trace=trace,
-                  faults=plan.outages)
+                  faults=plan.outages, transport=transport)
     kw = dict(n_sagas=n, network=network, broker=broker, orchestrator=orchestrator,
               trace=trace, root=root)
+    cat = build_catalogue(saga, pattern, transport)
     if needs_fault_engine(saga, pattern, plan, network, broker, orchestrator):
+        staged = pattern == "hybrid" and len(set(stages_of(saga, pattern))) < len(saga.steps)
+        if cat.is_workflow or staged or transport != "sync":
+            raise ValueError("simulate: faults and delivery semantics (outages, timeouts, "
+                             "retries, redelivery, partitions, a durable log, compensation "
+                             "retries) are modelled for choreography and synchronous "
+                             "orchestration (or hybrid without multi-step stages) of sagas "
+                             "without conditions, parallel steps or retriable retries; this "
+                             "run asks for both")
         world = FaultWorld(saga, rate, root, broker.redelivery_p if pattern == "choreography"
                            else 0.0)
-        engine = FaultEngine(build_catalogue(saga, pattern), world, plan=plan, **kw)
+        engine = FaultEngine(cat, world, plan=plan, **kw)
     else:
-        engine = Engine(build_catalogue(saga, pattern), World(saga, rate, root), **kw)
+        engine = Engine(cat, World(saga, rate, root), **kw)
     return Result.from_engine(engine.run(), params)
 
 
-def compare(saga: Saga, patterns=PATTERNS, **simulate_kwargs) -> pd.DataFrame:
+def compare(saga: Saga, patterns=SEED_PATTERNS,
+            **simulate_kwargs) -> pd.DataFrame:
     """Summaries of the same sagas under several patterns, side by side.
 
     Every pattern replays the same seed, hence the same sagas (common random
     numbers): a difference between columns is the patterns' difference.
+    The default compares the seed's two patterns; pass
+    ``patterns=sl.PATTERNS`` to add ``"hybrid"``.
 
     Examples
     --------

@@ -20,9 +20,18 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from . import _validate as v
+from . import rules
 from .distributions import Distribution, as_distribution
 
-__all__ = ["Step", "Saga"]
+__all__ = ["Step", "Saga", "STEP_KINDS"]
+
+#: Step kinds after Garcia-Molina & Salem and Richardson: the order they must come in.
+STEP_KINDS = ("compensatable", "pivot", "retriable")
+#: Columns of ``Result.sagas`` an attribute may not be named after.
+_SAGA_COLUMNS = frozenset({"saga_id", "start", "end", "latency", "outcome", "failed_step",
+                           "steps_completed", "compensations", "messages", "queueing",
+                           "service", "transit", "coordination", "fault_wait",
+                           "inconsistent", "duplicates", "retries", "late_replies"})
 
 
 def _camel(name: str) -> str:
@@ -70,6 +79,27 @@ class Step:
         How often a failed compensation is tried again before the saga is
         parked in the dead-letter queue (``compensation_failure_p`` applies
         to each try).
+    kind : {"compensatable", "pivot", "retriable"}
+        ``"compensatable"`` (default) may fail and is undone by its
+        compensation; the ``"pivot"`` is the go/no-go step: it may fail, and
+        once it succeeds the saga must finish; a ``"retriable"`` step comes
+        after the pivot, is never compensated, and ``failure_p`` is then the
+        chance that one *attempt* fails transiently: it is retried until it
+        succeeds.
+    when : Condition, AllOf, AnyOf, callable or None
+        Run the step only for sagas whose attributes satisfy this (see
+        :mod:`sagalab.rules`); ``None`` runs it always.
+    stage : str or None
+        Under ``pattern="hybrid"``, consecutive steps with the same stage run
+        as one stage (choreography inside, the orchestrator between stages);
+        ``None`` makes the step a stage of its own.
+    parallel : str or None
+        Consecutive steps with the same label run at once where the
+        orchestrator commands them (orchestration; hybrid when each is a stage
+        of its own); elsewhere they run in the listed order.
+    skip_event : str or None
+        Name of the event a service passes on when its step does not run
+        (choreography's consumers filter); default ``<Name>Skipped``.
 
     Raises
     ------
@@ -98,6 +128,11 @@ class Step:
     compensation_command: str | None = None
     outbox: bool = True
     compensation_retries: int = 0
+    kind: str = "compensatable"
+    when: object = None
+    stage: str | None = None
+    parallel: str | None = None
+    skip_event: str | None = None
 
     def __post_init__(self):
         set_ = object.__setattr__
@@ -117,13 +152,25 @@ class Step:
         cap = _camel(n)
         defaults = {"success_event": f"{cap}Completed", "failure_event": f"{cap}Failed",
                     "compensation_event": f"{cap}Compensated", "command": f"Process{cap}",
-                    "compensation_command": f"Compensate{cap}"}
+                    "compensation_command": f"Compensate{cap}", "skip_event": f"{cap}Skipped"}
         for fname, default in defaults.items():
             value = getattr(self, fname)
             if value is None:
                 set_(self, fname, default)
             elif not isinstance(value, str) or not value:
                 raise TypeError(f"{owner}: {fname} must be a non-empty str or None, got {value!r}")
+        if self.kind not in STEP_KINDS:
+            raise ValueError(f"{owner}: kind must be one of {list(STEP_KINDS)}, got {self.kind!r}")
+        if self.kind == "retriable" and self.failure_p >= 1:
+            raise ValueError(f"{owner}: failure_p of a retriable step is the chance one attempt "
+                             f"fails and must be < 1 (it is retried until it succeeds), "
+                             f"got {self.failure_p!r}")
+        if self.when is not None and not (rules.is_rule(self.when) or callable(self.when)):
+            raise TypeError(f"{owner}: when must be a Condition, AllOf, AnyOf, a callable "
+                            f"taking the saga's attributes, or None, got {self.when!r}")
+        for fname in ("stage", "parallel"):
+            if getattr(self, fname) is not None:
+                v.name(owner, fname, getattr(self, fname))
 
     @property
     def compensation(self) -> Distribution:
@@ -150,6 +197,11 @@ class Saga:
         the initiator's work takes no time.
     initiator_capacity : int
         Workers of the initiator service.
+    attributes : mapping or sequence of (name, distribution) pairs
+        Values drawn afresh for every saga (``Distribution`` for numbers,
+        :class:`~sagalab.Choice` for categories) that steps' ``when``
+        conditions read; they appear as columns of ``result.sagas``. Stored
+        as a tuple of pairs.
 
     Examples
     --------
@@ -166,6 +218,7 @@ class Saga:
     initiator: str = "order"
     initiator_time: Distribution | None = None
     initiator_capacity: int = field(default=1)
+    attributes: tuple = ()
 
     def __post_init__(self):
         set_ = object.__setattr__
@@ -193,6 +246,20 @@ class Saga:
              as_distribution(owner, "initiator_time", self.initiator_time, allow_none=True))
         set_(self, "initiator_capacity", v.count(owner, "initiator_capacity",
                                                  self.initiator_capacity))
+        set_(self, "attributes", _attributes(owner, self.attributes))
+        _check_structure(owner, steps, dict(self.attributes))
+
+    # -- files -------------------------------------------------------------
+    @classmethod
+    def from_toml(cls, path) -> Saga:
+        """Load a saga from a TOML file (see :mod:`sagalab.tomlio`); never runs code from it."""
+        from .tomlio import load
+        return load(path)
+
+    def to_toml(self) -> str:
+        """This saga as TOML text that :meth:`from_toml` reads back to an equal Saga."""
+        from .tomlio import dumps
+        return dumps(self)
 
     # -- lookups ---------------------------------------------------------
     @property
@@ -234,3 +301,69 @@ class Saga:
         for n, p in failure_p.items():
             saga = saga.with_step(n, failure_p=p)
         return saga
+
+
+def _attributes(owner: str, attrs) -> tuple:
+    items = attrs.items() if hasattr(attrs, "items") else attrs
+    if isinstance(items, (str, bytes)) or not hasattr(items, "__iter__"):
+        raise TypeError(f"{owner}: attributes must be a mapping name -> distribution, "
+                        f"got {attrs!r}")
+    out = []
+    for pair in items:
+        if not (isinstance(pair, tuple) and len(pair) == 2):
+            raise TypeError(f"{owner}: attributes must be (name, distribution) pairs, "
+                            f"got {pair!r}")
+        name, dist = pair
+        v.name(owner, "attribute name", name)
+        if name in _SAGA_COLUMNS:
+            raise ValueError(f"{owner}: attribute {name!r} would shadow a column of "
+                             f"result.sagas; choose another name")
+        if not isinstance(dist, rules.Choice):
+            dist = as_distribution(owner, f"attributes[{name!r}]", dist)
+        out.append((name, dist))
+    names = [n for n, _ in out]
+    if len(set(names)) != len(names):
+        raise ValueError(f"{owner}: attribute names must be unique, got {names}")
+    return tuple(out)
+
+
+def _runs(owner, steps, label):
+    """Check that steps sharing ``label`` (stage or parallel) are consecutive."""
+    seen, last = set(), None
+    for s in steps:
+        x = getattr(s, label)
+        if x is not None and x != last and x in seen:
+            raise ValueError(f"{owner}: steps with {label} {x!r} must be consecutive; "
+                             f"step {s.name!r} comes after a step of another {label}")
+        seen.add(x)
+        last = x
+
+
+def _check_structure(owner: str, steps, attributes: dict) -> None:
+    """Step kinds in order, stages and parallel groups consecutive, conditions sound."""
+    rank = {k: i for i, k in enumerate(STEP_KINDS)}
+    pivots = [s.name for s in steps if s.kind == "pivot"]
+    if len(pivots) > 1:
+        raise ValueError(f"{owner}: a saga has at most one pivot step, got {pivots}")
+    for a, b in zip(steps, steps[1:]):
+        if rank[b.kind] < rank[a.kind]:
+            raise ValueError(f"{owner}: step {b.name!r} is {b.kind} but comes after the "
+                             f"{a.kind} step {a.name!r}; "
+                             f"the order must be compensatable steps, then the pivot, then "
+                             f"retriable steps (a retriable step before the pivot is not "
+                             f"allowed)")
+    _runs(owner, steps, "stage")
+    _runs(owner, steps, "parallel")
+    groups: dict = {}
+    for s in steps:
+        if s.parallel is not None:
+            groups.setdefault(s.parallel, []).append(s)
+    for label, members in groups.items():
+        kinds = {s.kind for s in members}
+        if len(members) > 1 and ("pivot" in kinds or len(kinds) > 1):
+            raise ValueError(f"{owner}: parallel group {label!r} mixes kinds {sorted(kinds)}; "
+                             f"a pivot runs alone and retriable steps only with retriable "
+                             f"ones (a sibling's failure would have to undo them)")
+    for s in steps:
+        if rules.is_rule(s.when):
+            rules.check(f"{owner}, step {s.name!r}", s.when, attributes)

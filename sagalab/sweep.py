@@ -28,7 +28,7 @@ import pandas as pd
 
 from ._runner import Task, replication_seed, run_tasks
 from .infrastructure import Broker, Network, Orchestrator
-from .messages import PATTERNS
+from .messages import PATTERNS, SEED_PATTERNS
 from .result import warmup_count
 from .specs import Saga, Step
 from .world import seed_sequence
@@ -172,7 +172,7 @@ def run_grid(saga: Saga, grid, patterns, replications, *, executor, progress, se
     return df, keys, errors
 
 
-def sweep(saga: Saga, grid: dict | None = None, patterns=PATTERNS, replications: int = 1, *,
+def sweep(saga: Saga, grid: dict | None = None, patterns=SEED_PATTERNS, replications: int = 1, *,
           executor=None, progress: bool = True, seed=0, warmup: int | float = 0.1,
           **simulate_kwargs) -> pd.DataFrame:
     """Run every grid point under every pattern, ``replications`` times; one row per run.

@@ -8,13 +8,18 @@
 * Compensation: a saga whose ``k`` steps fail independently with ``p_j``
   is compensated with probability ``1 - prod(1 - p_j)``.
 * Coordinator saturation: ``capacity / (decisions * overhead)`` sagas per second.
+* Messaging time: what a completed saga of ``n`` steps spends in messages and
+  decisions when nothing queues: ``(n + 1)`` broker latencies in choreography,
+  ``(n + 1)`` x (two hops + one decision) in orchestration.
+* Dead letters: a compensation whose every try fails with ``q``, tried
+  ``1 + retries`` times, is parked with probability ``q ** (1 + retries)``.
 """
 from __future__ import annotations
 
 import math
 
 __all__ = ["erlang_c", "mmc_sojourn", "mm1_sojourn", "tandem_sojourn", "p_compensated",
-           "coordinator_saturation"]
+           "coordinator_saturation", "messaging_time", "p_dead_letter"]
 
 
 def erlang_c(c: int, offered: float) -> float:
@@ -59,3 +64,42 @@ def p_compensated(failure_ps) -> float:
 def coordinator_saturation(capacity: int, overhead: float, decisions: float) -> float:
     """Sagas per second at which a coordinator's decisions use all its workers."""
     return capacity / (decisions * overhead)
+
+
+def messaging_time(pattern: str, n_steps: int, *, hop: float = 0.002,
+                   broker_latency: float = 0.005, overhead: float = 0.001) -> float:
+    """Seconds a completed saga spends in messages and decisions when nothing queues.
+
+    A saga of ``n_steps`` steps makes ``n_steps + 1`` hand-overs (start, each
+    step to the next, the last step to the initiator). In choreography each is
+    one broker event (``broker_latency``); in orchestration a reply and a
+    command (two synchronous ``hop`` s) with one orchestrator decision
+    (``overhead``) between them. Defaults are those of :mod:`sagalab.infrastructure`.
+
+    >>> round(messaging_time("choreography", 3), 6)  # 4 events x 5 ms
+    0.02
+    >>> round(messaging_time("orchestration", 3), 6)  # 4 x (2 x 2 ms + 1 ms)
+    0.02
+    """
+    transfers = n_steps + 1
+    if pattern == "choreography":
+        return transfers * broker_latency
+    if pattern == "orchestration":
+        return transfers * (2 * hop + overhead)
+    raise ValueError(f"messaging_time: pattern must be 'choreography' or 'orchestration', "
+                     f"got {pattern!r}")
+def p_dead_letter(failure_p: float, retries: int = 0, compensations: int = 1) -> float:
+    """Probability that a saga with ``compensations`` to run ends in the dead-letter queue.
+
+    Each try of a compensation fails independently with ``failure_p``; a
+    compensation is tried ``1 + retries`` times before it is parked, so it is
+    parked with ``failure_p ** (1 + retries)``, and the saga ends ``"dlq"``
+    when any of its compensations is parked.
+
+    >>> round(p_dead_letter(0.2), 3), round(p_dead_letter(0.2, retries=2), 4)
+    (0.2, 0.008)
+    >>> round(p_dead_letter(0.5, compensations=2), 2)  # 1 - (1 - 0.5) ** 2
+    0.75
+    """
+    parked = failure_p ** (1 + retries)
+    return 1.0 - (1.0 - parked) ** compensations

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import matplotlib.pyplot as plt
 
-__all__ = ["explorer", "slider", "controls"]
+__all__ = ["explorer", "slider", "controls", "latency_explorer", "load_explorer"]
 
 
 def slider(value, low, high, step, description: str, *, integer: bool = False, fmt: str = ".2f"):
@@ -67,6 +67,102 @@ def controls(view) -> dict:
     return {c._kwarg: c for c in view.kwargs_widgets}
 
 
+def latency_explorer(*, arrival_rate: float = 10.0, n_sagas: int = 150, seed=0):
+    """Sliders for hop latency, broker latency and number of steps; both patterns' latency.
+
+    Each move simulates ``n_sagas`` sagas of :func:`sagalab.scenarios.chain`
+    (``n_steps`` steps) under both patterns, on the same seed, with
+    ``Network(hop)`` and ``Broker(latency)``, and shows
+    :func:`sagalab.latency_breakdown` (seconds) as stacked bars. Sliders are
+    in milliseconds.
+
+    Examples
+    --------
+    >>> import sagalab as sl
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stdout(io.StringIO()):  # outside Jupyter, widgets print
+    ...     ex = sl.widgets.latency_explorer(n_sagas=50)
+    ...     sl.widgets.controls(ex)["n_steps"].value = 5
+    >>> int(ex.result.loc["orchestration", "sagas"])
+    50
+    """
+    from . import plot
+    from .infrastructure import Broker, Network
+    from .latency import latency_breakdown
+    from .messages import PATTERNS
+    from .scenarios import chain
+    from .simulate import simulate
+
+    def compute(hop_ms, broker_ms, n_steps):
+        saga = chain(n_steps)
+        infra = dict(network=Network(hop_ms / 1e3), broker=Broker(broker_ms / 1e3))
+        return latency_breakdown([simulate(saga, p, arrival_rate=arrival_rate, n_sagas=n_sagas,
+                                           seed=seed, **infra) for p in PATTERNS])
+
+    def draw(table, hop_ms, broker_ms, n_steps):
+        plot.breakdown(table, title=f"{n_steps} steps, hop {hop_ms:g} ms, broker {broker_ms:g} "
+                                    f"ms: mean per saga ({n_sagas} sagas)")
+
+    return explorer(compute, draw,
+                    hop_ms=slider(2.0, 0.0, 20.0, 0.5, "network hop (ms)", fmt=".1f"),
+                    broker_ms=slider(5.0, 0.0, 50.0, 0.5, "broker latency (ms)", fmt=".1f"),
+                    n_steps=slider(3, 1, 10, 1, "steps in the saga", integer=True))
+
+
+def load_explorer(saga=None, *, overhead: float = 0.010, n_sagas: int = 300, seed=0):
+    """Sliders for offered load and orchestrator capacity; throughput, p99, utilization.
+
+    Each move simulates ``n_sagas`` sagas of ``saga`` (default the e-commerce
+    saga) under both patterns at ``arrival_rate`` sagas/s, the orchestrator
+    having ``capacity`` workers that spend ``overhead`` seconds per decision.
+    The table has one row per pattern: ``throughput`` (sagas/s), ``p50_ms``,
+    ``p99_ms`` and every ``utilization_<station>``; the figure shows the
+    utilizations. Past saturation the queue grows with every saga, so the
+    latencies there depend on ``n_sagas``.
+
+    Examples
+    --------
+    >>> import sagalab as sl
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stdout(io.StringIO()):  # outside Jupyter, widgets print
+    ...     ex = sl.widgets.load_explorer(n_sagas=60)
+    ...     sl.widgets.controls(ex)["capacity"].value = 4
+    >>> int(ex.result.loc["orchestration", "capacity"])
+    4
+    """
+    import pandas as pd
+
+    from . import plot
+    from .infrastructure import Orchestrator
+    from .messages import PATTERNS
+    from .scenarios import ecommerce
+    from .simulate import simulate
+
+    saga = ecommerce() if saga is None else saga
+
+    def compute(arrival_rate, capacity):
+        rows = {}
+        for p in PATTERNS:
+            s = simulate(saga, p, arrival_rate=arrival_rate, n_sagas=n_sagas, seed=seed,
+                         orchestrator=Orchestrator(capacity=capacity, overhead=overhead),
+                         trace=False).summary()
+            util = {k: s[k] for k in s.index if k.startswith("utilization_")}
+            rows[p] = {"capacity": capacity if p == "orchestration" else 0,
+                       "throughput": s["throughput"], "p50_ms": 1e3 * s["latency_p50"],
+                       "p99_ms": 1e3 * s["latency_p99"], **util}
+        return pd.DataFrame.from_dict(rows, orient="index")
+
+    def draw(table, arrival_rate, capacity):
+        ax = plot.station_load(table)
+        ax.set_title(f"{arrival_rate:g} sagas/s offered, orchestrator {capacity} worker(s) "
+                     f"x {1e3 * overhead:g} ms/decision ({n_sagas} sagas)")
+
+    return explorer(compute, draw,
+                    arrival_rate=slider(20.0, 2.0, 80.0, 2.0, "offered load (sagas/s)",
+                                        fmt=".0f"),
+                    capacity=slider(1, 1, 8, 1, "orchestrator workers", integer=True))
+
+
 # -- 10 decision guide: "your system" ---------------------------------------------------
 
 def your_system(saga=None, *, n_sagas: int = 300, seed: int = 0):
@@ -106,3 +202,137 @@ def your_system(saga=None, *, n_sagas: int = 300, seed: int = 0):
                     broker_ms=slider(5, 0, 50, 1, "broker latency (ms)", fmt=".0f"),
                     overhead_ms=slider(1, 0, 10, 0.5, "orchestrator overhead (ms)", fmt=".1f"),
                     capacity=slider(1, 1, 8, 1, "orchestrator workers", integer=True))
+
+
+# -- failures and outages (notebooks 06 and 08) ---------------------------------------------
+
+def failure_explorer(saga=None, *, arrival_rate: float = 20.0, n_sagas: int = 200, seed=0):
+    """Sliders for each step's failure rate, the compensation failure rate and its retries.
+
+    Each move simulates ``n_sagas`` sagas of ``saga`` (default the e-commerce
+    saga) under both patterns on the same seed, with every step's
+    ``failure_p`` from its slider (named after the step) and every step's
+    ``compensation_failure_p`` and ``compensation_retries`` from the
+    ``compensation_failure_p`` and ``retries`` sliders. The table is
+    :func:`sagalab.fault_table` (one row per pattern); the figure shows the
+    outcomes and the time sagas spent inconsistent.
+
+    Examples
+    --------
+    >>> import sagalab as sl
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stdout(io.StringIO()):  # outside Jupyter, widgets print
+    ...     ex = sl.widgets.failure_explorer(n_sagas=60)
+    ...     sl.widgets.controls(ex)["compensation_failure_p"].value = 1.0
+    >>> ex.result.dlq.tolist()  # every compensation fails: same sagas in both patterns
+    [2, 2]
+    """
+    from . import plot
+    from .messages import PATTERNS
+    from .reliability import fault_table
+    from .scenarios import ecommerce
+    from .simulate import simulate
+
+    saga = ecommerce() if saga is None else saga
+    names = saga.step_names
+
+    last: dict = {}
+
+    def compute(compensation_failure_p, retries, **failure_p):
+        s = saga
+        for name in names:
+            s = s.with_step(name, failure_p=failure_p[name],
+                            compensation_failure_p=compensation_failure_p,
+                            compensation_retries=retries)
+        last.clear()
+        last.update({p: simulate(s, p, arrival_rate=arrival_rate, n_sagas=n_sagas, seed=seed)
+                     for p in PATTERNS})
+        return fault_table(last)
+
+    def draw(table, compensation_failure_p, retries, **failure_p):
+        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8), layout="constrained")
+        plot.outcomes(last, ax=left)
+        plot.inconsistency(last, ax=right)
+        fig.suptitle(f"{n_sagas} sagas per pattern; compensation fails with "
+                     f"{compensation_failure_p:.2f} per try, {retries} retries")
+
+    sliders = {name: slider(s.failure_p, 0.0, 0.5, 0.01, f"{name} failure rate")
+               for name, s in zip(names, saga.steps)}
+    return explorer(compute, draw,
+                    compensation_failure_p=slider(0.0, 0.0, 1.0, 0.05,
+                                                  "compensation failure rate"),
+                    retries=slider(0, 0, 3, 1, "compensation retries", integer=True),
+                    **sliders)
+
+
+OUTAGE_TARGETS = ("orchestrator", "broker")
+
+
+def outage_explorer(saga=None, *, arrival_rate: float = 30.0, n_sagas: int = 300, seed=0,
+                    target: str = "orchestrator"):
+    """Sliders for the start and duration of an outage; the stuck-saga detector per setup.
+
+    Each move simulates ``n_sagas`` sagas of ``saga`` (default the e-commerce
+    saga) with ``Outage(target, crash_at, duration)`` under three setups on
+    the same seed: ``"orchestration, no saga log"``, ``"orchestration,
+    durable log"`` (``Orchestrator(durable_log=True)``) and
+    ``"choreography"``. The dropdown ``target`` picks what goes down (the
+    orchestrator, the broker or a step's service). The table is
+    :func:`sagalab.fault_table` plus ``oldest_age_s``, the largest age of an
+    unfinished saga seen over the run (from ``result.timeline()``); the
+    figure is :func:`sagalab.plot.in_flight`.
+
+    Examples
+    --------
+    >>> import sagalab as sl
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stdout(io.StringIO()):  # outside Jupyter, widgets print
+    ...     ex = sl.widgets.outage_explorer(n_sagas=120, seed=8)
+    ...     sl.widgets.controls(ex)["crash_at"].value = 3.0
+    >>> int(ex.result.loc["orchestration, durable log", "stuck"])
+    0
+    """
+    import ipywidgets as w
+
+    from . import plot
+    from .faults import Outage
+    from .infrastructure import Orchestrator
+    from .reliability import fault_table
+    from .scenarios import ecommerce
+    from .simulate import simulate
+
+    saga = ecommerce() if saga is None else saga
+    setups = {"orchestration, no saga log": ("orchestration", Orchestrator()),
+              "orchestration, durable log": ("orchestration", Orchestrator(durable_log=True)),
+              "choreography": ("choreography", Orchestrator())}
+
+    def runs(target, crash_at, duration):
+        faults = [Outage(target, crash_at, duration)]
+        return {label: simulate(saga, p, arrival_rate=arrival_rate, n_sagas=n_sagas, seed=seed,
+                                orchestrator=o, faults=faults)
+                for label, (p, o) in setups.items()}
+
+    last: dict = {}
+
+    def compute(target, crash_at, duration):
+        last.clear()
+        last.update(runs(target, crash_at, duration))
+        table = fault_table(last)
+        table["oldest_age_s"] = [r.timeline()["oldest_age"].max() for r in last.values()]
+        return table
+
+    def draw(table, target, crash_at, duration):
+        fig = plot.in_flight(last)
+        fig.suptitle(f"{target} down from {crash_at:g} s for {duration:g} s "
+                     f"({n_sagas} sagas at {arrival_rate:g}/s)")
+
+    choices = list(OUTAGE_TARGETS) + list(saga.step_names)
+    span = n_sagas / arrival_rate  # seconds of arrivals
+    return explorer(compute, draw,
+                    target=w.Dropdown(options=choices, value=target, description="down"),
+                    crash_at=slider(round(span / 2, 1), 0.0, round(span, 1), 0.5,
+                                    "crash at (s)", fmt=".1f"),
+                    duration=slider(2.0, 0.5, 5.0, 0.5, "outage duration (s)", fmt=".1f"))
+
+
+__all__ += ["failure_explorer", "outage_explorer"]

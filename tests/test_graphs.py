@@ -12,10 +12,13 @@ def all_scenarios():
 
 
 def forced(saga):
-    """Every path likely: each step fails with 1/(n+1), each compensation with 1/2."""
+    """Every path likely: each step fails with 1/(n+1) (parallel ones with 1/2, so that
+    several fail together), each compensation with 1/2, and equal exponential service
+    times, so parallel steps' replies come in any order."""
     n = len(saga.steps)
     for s in saga.steps:
-        saga = saga.with_step(s.name, failure_p=1 / (n + 1), compensation_failure_p=0.5)
+        saga = saga.with_step(s.name, failure_p=0.5 if s.parallel else 1 / (n + 1),
+                              compensation_failure_p=0.5, service_time=sl.Exponential(0.05))
     return saga
 
 

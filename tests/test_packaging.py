@@ -1,8 +1,7 @@
 """The two dependency lists (pip and conda) name the same packages."""
 import re
-from pathlib import Path
-
 import tomllib
+from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # conda-forge names that differ from PyPI's

@@ -153,3 +153,99 @@ def test_throughput_latency_one_curve_pair_per_pattern():
     assert "sagas/s" in ax.get_xlabel() and "ms" in ax.get_ylabel()
     with pytest.raises(ValueError, match="quantile"):
         sl.plot.throughput_latency(sweep, quantile="p90")
+
+
+# -- charts of measured tables (plot/measures.py) ------------------------------------
+def test_who_knows_heatmaps_show_the_matrices(tmp_path):
+    m = {p: sl.who_knows(sl.event_graph(SAGA, p)) for p in sl.PATTERNS}
+    fig = sl.plot.who_knows(m)
+    for ax, (p, mat) in zip(fig.axes, m.items()):
+        assert (ax.images[0].get_array() == mat.to_numpy()).all()
+        assert [t.get_text() for t in ax.get_yticklabels()] == list(mat.index)
+        assert ax.get_title().startswith(p) and ax.get_xlabel() and ax.get_ylabel()
+    fig.savefig(tmp_path / "who_knows.png", dpi=60)
+
+
+def test_growth_draws_one_line_per_pattern_and_metric():
+    table = sl.graph_growth(steps=[2, 4, 6])
+    fig = sl.plot.growth(table, metrics=("dependencies", "edges"))
+    for ax, metric in zip(fig.axes, ("dependencies", "edges")):
+        for line, p in zip(ax.lines, sl.PATTERNS):
+            assert list(line.get_ydata()) == table.loc[p, metric].tolist()
+            assert line.get_color() == sl.plot.PATTERN_COLORS[p]
+        assert "steps" in ax.get_xlabel() and ax.get_ylabel()
+
+
+def test_breakdown_segments_are_the_table_in_ms(runs):
+    t = sl.latency_breakdown(runs)
+    ax = sl.plot.breakdown(t)
+    comps = list(sl.plot.COMPONENT_COLORS)
+    widths = [p.get_width() for p in ax.patches]
+    assert len(widths) == len(comps) * len(t)
+    for i, c in enumerate(comps):
+        assert widths[i * len(t):(i + 1) * len(t)] == pytest.approx(1e3 * t[c].to_numpy())
+    assert "ms" in ax.get_xlabel() and ax.get_title()
+
+
+def test_load_curves_and_station_load():
+    df = sl.sweep(SAGA, {"arrival_rate": [5, 20, 40], "orchestrator.capacity": [1, 2]},
+                  executor="serial", progress=False, n_sagas=150)
+    fig = sl.plot.load_curves(df)
+    tax, lax = fig.axes
+    assert len(lax.lines) == 3  # choreography (no orchestrator), orchestration x 2 capacities
+    orch = [ln for ln in lax.lines if ln.get_color() == sl.plot.PATTERN_COLORS["orchestration"]]
+    assert len(orch) == 2 and orch[0].get_linestyle() != orch[1].get_linestyle()
+    assert lax.get_yscale() == "log" and "ms" in lax.get_ylabel()
+    assert "sagas/s" in tax.get_xlabel() and "sagas/s" in tax.get_ylabel()
+    table = df[df["orchestrator.capacity"] == 2].set_index("pattern").iloc[[0, 3]]
+    ax = sl.plot.station_load(table)
+    util = [c for c in table.columns if c.startswith("utilization_")]
+    assert len(ax.patches) == 2 * len(util)
+
+
+def test_load_curves_split_by_partitions_keeps_the_plain_line():
+    plain = sl.sweep(SAGA, {"arrival_rate": [10, 30]}, "choreography", executor="serial",
+                     progress=False, n_sagas=120)
+    parts = sl.sweep(SAGA, {"arrival_rate": [10, 30], "broker.partitions": [1, 2]},
+                     "choreography", executor="serial", progress=False, n_sagas=120)
+    import pandas as pd
+    fig = sl.plot.load_curves(pd.concat([plain, parts], ignore_index=True),
+                              by="broker.partitions")
+    labels = [ln.get_label() for ln in fig.axes[1].lines]
+    assert labels == ["choreography", "choreography, broker.partitions = 1",
+                      "choreography, broker.partitions = 2"]
+    styles = {ln.get_linestyle() + str(ln.get_marker()) for ln in fig.axes[1].lines}
+    assert len(styles) == 3
+def test_inconsistency_bars_are_the_mean_per_outcome(runs, tmp_path):
+    ax = sl.plot.inconsistency(runs)
+    present = [o for o in sl.OUTCOMES if any((r.sagas.outcome == o).any() for r in runs.values())]
+    assert [t.get_text() for t in ax.get_xticklabels()] == present
+    assert len(ax.patches) == len(present) * len(runs)
+    for i, (p, r) in enumerate(runs.items()):
+        bars = ax.patches[i * len(present):(i + 1) * len(present)]
+        assert matplotlib.colors.to_hex(bars[0].get_facecolor()) == \
+            sl.plot.PATTERN_COLORS[p].lower()
+        for bar, o in zip(bars, present):
+            want = 1e3 * r.sagas.inconsistent[r.sagas.outcome == o].mean()
+            assert bar.get_height() == pytest.approx(want)
+    assert "ms" in ax.get_ylabel() and ax.get_title()
+    ax.figure.savefig(tmp_path / "inconsistency.png", dpi=60)
+
+
+def test_in_flight_draws_the_timeline_per_run_and_shades_outages(tmp_path):
+    crash = [sl.Outage("orchestrator", 3.0, 1.5)]
+    lost = sl.simulate(SAGA, "orchestration", arrival_rate=30, n_sagas=200, seed=8, faults=crash)
+    kept = sl.simulate(SAGA, "orchestration", arrival_rate=30, n_sagas=200, seed=8, faults=crash,
+                       orchestrator=sl.Orchestrator(durable_log=True))
+    fig = sl.plot.in_flight({"no log": lost, "durable log": kept}, threshold=1.0)
+    counts, ages = fig.axes
+    assert [line.get_label() for line in counts.lines] == ["no log", "durable log"]
+    assert {matplotlib.colors.to_hex(line.get_color()) for line in counts.lines} == \
+        {sl.plot.PATTERN_COLORS["orchestration"].lower()}
+    assert counts.lines[0].get_linestyle() != counts.lines[1].get_linestyle()
+    tl = lost.timeline()
+    assert list(ages.lines[0].get_ydata()) == list(tl.oldest_age)
+    assert ages.lines[-1].get_ydata()[0] == 1.0  # the alert threshold
+    assert [p.get_label() for p in counts.patches] == ["orchestrator down"]  # the outage
+    assert "s" in ages.get_ylabel() and "(s)" in ages.get_xlabel() and counts.get_title()
+    fig.savefig(tmp_path / "in_flight.png", dpi=60)

@@ -52,3 +52,16 @@ def test_bad_input():
         sl.saturation(FAST, "choreography")
     with pytest.raises(ValueError, match="pattern"):
         sl.saturation(FAST, "bus")
+
+
+def test_partitions_bound_a_consumers_parallelism():
+    # payment has 2 workers, but one partition lets only one event be processed at a time:
+    # so payment (30 ms) saturates first, near 1 / 30 ms = 33 sagas/s
+    saga = sl.scenarios.ecommerce()
+    one = sl.saturation(saga, "choreography", broker=sl.Broker(partitions=1), n_sagas=800,
+                        replications=2, rtol=0.03)
+    assert one.bottleneck == "payment"
+    assert one.rate == pytest.approx(1 / 0.030, rel=0.06)
+    free = sl.saturation(saga, "choreography", broker=sl.Broker(partitions=2), n_sagas=800,
+                         replications=2, rtol=0.03)
+    assert free.bottleneck == "shipping" and free.rate > 1.4 * one.rate

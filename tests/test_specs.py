@@ -73,3 +73,49 @@ def test_distribution_means():
     for d in (sl.Constant(0.2), sl.Exponential(0.2), sl.LogNormal(0.2, 0.8)):
         assert d.sample(rng, 400_000).mean() == pytest.approx(d.mean, rel=0.01)
     assert sl.LogNormal(1, 0.5).scv == pytest.approx(np.expm1(0.25))
+
+
+def S(name, **kw):
+    return sl.Step(name, 1, **kw)
+
+
+@pytest.mark.parametrize("make, exc, message", [
+    (lambda: sl.Saga("s", [S("r", kind="retriable"), S("p", kind="pivot")]), ValueError,
+     "step 'p' is pivot but comes after the retriable step 'r'.*retriable step before the pivot"),
+    (lambda: sl.Saga("s", [S("p", kind="pivot"), S("c")]), ValueError,
+     "'c' is compensatable but comes after the pivot step 'p'"),
+    (lambda: sl.Saga("s", [S("p", kind="pivot"), S("q", kind="pivot")]), ValueError,
+     "at most one pivot"),
+    (lambda: S("x", kind="optional"), ValueError, "kind must be one of"),
+    (lambda: S("x", kind="retriable", failure_p=1.0), ValueError, "must be < 1"),
+    (lambda: S("x", when="amount > 1000"), TypeError, "when must be a Condition"),
+    (lambda: S("x", stage=""), ValueError, "stage must be a non-empty name"),
+    (lambda: sl.Saga("s", [S("a", stage="x"), S("b"), S("c", stage="x")]), ValueError,
+     "stage 'x' must be consecutive"),
+    (lambda: sl.Saga("s", [S("a", parallel="g"), S("b", stage="x"), S("c", parallel="g")]),
+     ValueError, "parallel 'g' must be consecutive"),
+    (lambda: sl.Saga("s", [S("a", parallel="g"), S("p", kind="pivot", parallel="g")]),
+     ValueError, "parallel group 'g' mixes kinds"),
+    (lambda: sl.Saga("s", [S("a", parallel="g"), S("r", kind="retriable", parallel="g")]),
+     ValueError, "mixes kinds"),
+    (lambda: sl.Saga("s", [S("a")], attributes={"latency": 1.0}), ValueError, "shadow a column"),
+    (lambda: sl.Saga("s", [S("a")], attributes={"amount": "big"}), TypeError,
+     r"attributes\['amount'\] must be a Distribution"),
+    (lambda: sl.Saga("s", [S("a")], attributes=[("amount", 1.0), ("amount", 2.0)]), ValueError,
+     "attribute names must be unique"),
+    (lambda: sl.Saga("s", [S("a")], attributes=5), TypeError, "attributes must be a mapping"),
+])
+def test_workflow_specs_refuse_bad_structure(make, exc, message):
+    with pytest.raises(exc, match=message):
+        make()
+
+
+def test_workflow_specs_accept_the_saga_order_of_kinds():
+    saga = sl.Saga("s", [S("a"), S("p", kind="pivot"), S("r", kind="retriable", failure_p=0.5),
+                         S("q", kind="retriable", parallel="g"),
+                         S("z", kind="retriable", parallel="g")],
+                   attributes={"amount": sl.LogNormal(100, 1)})
+    assert [s.kind for s in saga.steps][:3] == ["compensatable", "pivot", "retriable"]
+    assert saga.attributes == (("amount", sl.LogNormal(100, 1)),)
+    assert S("x").skip_event == "XSkipped"
+    assert pickle.loads(pickle.dumps(saga)) == saga

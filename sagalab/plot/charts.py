@@ -40,7 +40,7 @@ def latency(results, ax=None, *, bins: int = 50):
     --------
     >>> import sagalab as sl
     >>> runs = [sl.simulate(sl.scenarios.ecommerce(), p, arrival_rate=20, n_sagas=300)
-    ...         for p in sl.PATTERNS]
+    ...         for p in ("choreography", "orchestration")]
     >>> fig = sl.plot.latency(runs)
     >>> sum(line.get_gid() in ("p50", "p95", "p99") for line in fig.axes[1].lines)
     6
@@ -166,7 +166,7 @@ def throughput_latency(results, ax=None, *, quantile: str = "p95"):
     --------
     >>> import sagalab as sl
     >>> runs = [sl.simulate(sl.scenarios.ecommerce(), p, arrival_rate=a, n_sagas=200)
-    ...         for p in sl.PATTERNS for a in (5, 20, 35)]
+    ...         for p in ("choreography", "orchestration") for a in (5, 20, 35)]
     >>> len(sl.plot.throughput_latency(runs).lines)
     4
     """

@@ -1,0 +1,53 @@
+import pytest
+
+import sagalab as sl
+from sagalab import theory
+
+SCENARIOS = [sl.scenarios.ecommerce, sl.scenarios.travel_booking, sl.scenarios.loan_approval,
+             sl.scenarios.user_onboarding]
+VARIANTS = [("choreography", "sync"), ("orchestration", "sync"), ("orchestration", "async"),
+            ("hybrid", "sync"), ("hybrid", "async")]
+
+
+@pytest.mark.parametrize("make", SCENARIOS)
+def test_every_scenario_runs_under_every_pattern_on_the_same_sagas(make):
+    saga = make()
+    rate = {"travel_booking": 3.0, "loan_approval": 0.5}.get(saga.name, 20.0)
+    runs = [sl.simulate(saga, p, arrival_rate=rate, n_sagas=300, seed=2, transport=t).sagas
+            for p, t in VARIANTS]
+    for r in runs:
+        assert len(r) == 300 and (r.outcome != "stuck").all()
+        assert (r.outcome == "completed").equals(runs[0].outcome == "completed")
+
+
+def test_travel_booking_is_the_seeds_complex_workflow():
+    saga = sl.scenarios.travel_booking()
+    assert len(saga.steps) >= 5 and saga.step("payment").kind == "pivot"
+    assert {s.name for s in saga.steps if s.parallel} >= {"flight", "hotel", "car"}
+    assert all(s.kind == "retriable" for s in saga.steps[saga.step_names.index("payment") + 1:])
+    kw = dict(arrival_rate=2.0, n_sagas=1500, seed=1, trace=False)
+    o, c = (sl.simulate(saga, p, **kw).summary() for p in ("orchestration", "choreography"))
+    assert o.latency_mean < c.latency_mean  # parallel bookings: the max, not the sum
+
+
+def test_loan_approval_branches_on_amount_and_tier():
+    saga = sl.scenarios.loan_approval()
+    r = sl.simulate(saga, "orchestration", arrival_rate=0.5, n_sagas=3000, seed=3)
+    s, ev = r.sagas, r.events
+    asked = set(ev.saga_id[ev.name == "RequestApproval"])
+    reached = set(ev.saga_id[ev.name == "CreditApproved"])
+    rule = (s.amount > 25_000) | ((s.tier == "new") & (s.amount > 10_000))
+    assert asked == reached & set(s.saga_id[rule])
+    kyc = set(ev.saga_id[ev.name == "VerifyIdentity"])
+    assert kyc == set(s.saga_id[s.tier == "new"])
+    assert (s.tier == "new").mean() == pytest.approx(0.3, abs=0.03)
+    # the stated P(amount > threshold) of the log-normal: about 0.156
+    assert (s.amount > 25_000).mean() == pytest.approx(0.156, abs=0.02)
+
+
+def test_user_onboarding_is_the_seeds_simple_chain():
+    saga = sl.scenarios.user_onboarding()
+    assert saga.initiator == "registration" and saga.step_names == ("email", "profile")
+    r = sl.simulate(saga, "choreography", arrival_rate=20, n_sagas=4000, seed=4, trace=False)
+    frac = (r.sagas.outcome == "compensated").mean()
+    assert frac == pytest.approx(theory.p_compensated([0.02, 0.005]), abs=0.01)

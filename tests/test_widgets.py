@@ -1,0 +1,94 @@
+"""The explorers, driven without a browser: set a slider, read ``.result``."""
+import contextlib
+import io
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+
+import sagalab as sl
+
+
+@pytest.fixture(autouse=True)
+def quiet():
+    with contextlib.redirect_stdout(io.StringIO()):  # widgets print clear-output codes
+        yield
+    plt.close("all")
+
+
+def test_latency_explorer_follows_each_slider_and_agrees_with_simulate():
+    ex = sl.widgets.latency_explorer(arrival_rate=10, n_sagas=80, seed=5)
+    c = sl.widgets.controls(ex)
+    assert set(c) == {"hop_ms", "broker_ms", "n_steps"}
+    for name, value in (("hop_ms", 8.0), ("broker_ms", 20.0), ("n_steps", 6)):
+        before = ex.result.copy()
+        c[name].value = value
+        assert not ex.result.equals(before), name
+    runs = [sl.simulate(sl.scenarios.chain(6), p, arrival_rate=10, n_sagas=80, seed=5,
+                        network=sl.Network(0.008), broker=sl.Broker(0.020))
+            for p in sl.PATTERNS]
+    pd.testing.assert_frame_equal(ex.result, sl.latency_breakdown(runs))
+    # nothing fails in the chain: 7 hand-overs, each 2 hops or one broker event
+    assert ex.result.loc["orchestration", "network"] == pytest.approx(7 * 2 * 0.008)
+    assert ex.result.loc["choreography", "broker"] == pytest.approx(7 * 0.020)
+
+
+def test_load_explorer_follows_each_slider_and_agrees_with_simulate():
+    ex = sl.widgets.load_explorer(overhead=0.015, n_sagas=120, seed=2)
+    c = sl.widgets.controls(ex)
+    assert set(c) == {"arrival_rate", "capacity"}
+    before = ex.result.copy()
+    c["arrival_rate"].value = 40.0
+    assert not ex.result.equals(before)
+    before = ex.result.copy()
+    c["capacity"].value = 3
+    assert not ex.result.loc["orchestration"].equals(before.loc["orchestration"])
+    assert ex.result.loc["choreography"].equals(before.loc["choreography"])  # no orchestrator
+    s = sl.simulate(sl.scenarios.ecommerce(), "orchestration", arrival_rate=40.0, n_sagas=120,
+                    seed=2, orchestrator=sl.Orchestrator(capacity=3, overhead=0.015)).summary()
+    row = ex.result.loc["orchestration"]
+    assert row["p99_ms"] == pytest.approx(1e3 * s["latency_p99"])
+    assert row["throughput"] == pytest.approx(s["throughput"])
+    assert row["utilization_orchestrator"] == pytest.approx(s["utilization_orchestrator"])
+# -- failures and outages (notebooks 06 and 08) ---------------------------------------------
+
+def test_failure_explorer_follows_each_slider_and_agrees_with_simulate():
+    ex = sl.widgets.failure_explorer(arrival_rate=20, n_sagas=150, seed=4)
+    c = sl.widgets.controls(ex)
+    assert set(c) == {"payment", "inventory", "shipping", "compensation_failure_p", "retries"}
+    for name, value in (("payment", 0.3), ("inventory", 0.2), ("shipping", 0.25),
+                        ("compensation_failure_p", 0.5)):
+        before = ex.result.copy()
+        c[name].value = value
+        assert not ex.result.equals(before), name
+    assert (ex.result.dlq > 0).all()
+    before = ex.result.copy()
+    c["retries"].value = 3
+    assert (ex.result.dlq < before.dlq).all()  # retries empty the dead-letter queue
+    saga = sl.scenarios.ecommerce(payment_failure_p=0.3, inventory_failure_p=0.2,
+                                  shipping_failure_p=0.25)
+    for step in saga.step_names:
+        saga = saga.with_step(step, compensation_failure_p=0.5, compensation_retries=3)
+    runs = [sl.simulate(saga, p, arrival_rate=20, n_sagas=150, seed=4) for p in sl.PATTERNS]
+    pd.testing.assert_frame_equal(ex.result, sl.fault_table(runs))
+
+
+def test_outage_explorer_follows_each_control_and_agrees_with_simulate():
+    ex = sl.widgets.outage_explorer(arrival_rate=30, n_sagas=200, seed=8)
+    c = sl.widgets.controls(ex)
+    assert set(c) == {"target", "crash_at", "duration"}
+    for name, value in (("crash_at", 4.0), ("duration", 3.0), ("target", "inventory")):
+        before = ex.result.copy()
+        c[name].value = value
+        assert not ex.result.equals(before), name
+    c["target"].value = "orchestrator"
+    table = ex.result
+    assert table.loc["orchestration, no saga log", "stuck"] > 0  # the single point of failure
+    assert table.loc["orchestration, durable log", "stuck"] == 0
+    assert table.loc["choreography", "stuck"] == 0
+    r = sl.simulate(sl.scenarios.ecommerce(), "orchestration", arrival_rate=30, n_sagas=200,
+                    seed=8, faults=[sl.Outage("orchestrator", 4.0, 3.0)])
+    row = table.loc["orchestration, no saga log"]
+    assert row["stuck"] == (r.sagas.outcome == "stuck").sum()
+    assert row["oldest_age_s"] == pytest.approx(r.timeline()["oldest_age"].max())
+    assert row["p99_ms"] == pytest.approx(sl.fault_table(r).loc["orchestration", "p99_ms"])
