@@ -26,8 +26,9 @@ from .graph_analysis import (
 )
 from .graphs import event_graph
 from .infrastructure import Broker, Network, Orchestrator
+from .isolation import pessimistic_view
 from .latency import latency_breakdown, paired_difference
-from .messages import KINDS, PATTERNS, TRANSPORTS
+from .messages import KINDS, PATTERNS, SEED_PATTERNS, TRANSPORTS
 from .reliability import fault_table, stuck_sagas
 from .replicate import Replications, replicate
 from .result import Result
@@ -36,6 +37,7 @@ from .saturation import Saturation, capacity_estimate, saturation
 from .scaling import littles_law, saturation_points
 from .simulate import compare, simulate
 from .specs import STEP_KINDS, Saga, Step
+from .state import COUNTERMEASURES, Credit, Stock
 from .sweep import sweep
 from .trace import spans
 from .visibility import log_coverage, where_is
@@ -52,9 +54,10 @@ __all__ = [
     "replicate", "Replications", "sweep", "saturation", "Saturation", "capacity_estimate",
     "comparison_table",
     "quick_comparison",
-    "PATTERNS", "TRANSPORTS", "OUTCOMES", "KINDS", "STEP_KINDS",
+    "PATTERNS", "SEED_PATTERNS", "TRANSPORTS", "OUTCOMES", "KINDS", "STEP_KINDS",
     "event_graph", "coupling", "find_cycles", "add_subscriber", "graph_changes", "graph_growth",
     "order_update_loop", "spans",
+    "Stock", "Credit", "COUNTERMEASURES", "pessimistic_view",
     "who_knows", "latency_breakdown", "paired_difference", "littles_law", "saturation_points",
     "fault_table", "stuck_sagas",
 ]

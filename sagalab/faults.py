@@ -33,12 +33,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _validate as v
-from .world import World, stream
+from .world import FAULTS, World, stream
 
 __all__ = ["Outage", "FaultPlan", "FaultWorld", "needs_fault_engine", "ORCHESTRATOR", "BROKER"]
 
 ORCHESTRATOR, BROKER = "orchestrator", "broker"
-FAULTS = 4  # stream key of fault draws
 BIG = 1 << 30  # "fails on every try"
 
 

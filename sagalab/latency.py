@@ -87,7 +87,7 @@ def latency_breakdown(results, quantile: float | None = None) -> pd.DataFrame:
     --------
     >>> import sagalab as sl
     >>> runs = [sl.simulate(sl.scenarios.ecommerce(), p, arrival_rate=10, n_sagas=200)
-    ...         for p in sl.PATTERNS]
+    ...         for p in sl.SEED_PATTERNS]
     >>> t = sl.latency_breakdown(runs)
     >>> float(t.loc["choreography", "orchestrator"]), float(t.loc["orchestration", "broker"])
     (0.0, 0.0)

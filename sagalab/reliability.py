@@ -55,7 +55,8 @@ def fault_table(results) -> pd.DataFrame:
     --------
     >>> import sagalab as sl
     >>> saga = sl.scenarios.ecommerce().with_step("payment", compensation_failure_p=0.5)
-    >>> runs = [sl.simulate(saga, p, arrival_rate=20, n_sagas=300, seed=1) for p in sl.PATTERNS]
+    >>> runs = [sl.simulate(saga, p, arrival_rate=20, n_sagas=300, seed=1)
+    ...         for p in sl.SEED_PATTERNS]
     >>> t = sl.fault_table(runs)
     >>> list(t.index), bool((t.dead_letters == t.dlq).all())
     (['choreography', 'orchestration'], True)

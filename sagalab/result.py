@@ -111,12 +111,16 @@ class Result:
         ``utilization`` (busy / (capacity x duration)).
     params : dict
         Everything the run was called with (saga, pattern, seed, ...).
+    state : pandas.DataFrame or None
+        One row per operation on business state (a run with ``state=[...]``,
+        see :mod:`sagalab.state`), else ``None``.
     """
 
     sagas: pd.DataFrame
     events: pd.DataFrame
     stations: pd.DataFrame
     params: dict = field(repr=False)
+    state: pd.DataFrame | None = field(default=None, repr=False)
 
     @classmethod
     def from_engine(cls, engine, params: dict) -> Result:
@@ -142,7 +146,8 @@ class Result:
         stations = pd.DataFrame(rows, columns=["station", "capacity", "served", "busy",
                                                "utilization"]).set_index("station")
         params = dict(params, duration=duration)
-        return cls(sagas=sagas, events=events, stations=stations, params=params)
+        state = engine.state_table() if hasattr(engine, "state_table") else None
+        return cls(sagas=sagas, events=events, stations=stations, params=params, state=state)
 
     @property
     def pattern(self) -> str:
@@ -187,9 +192,22 @@ class Result:
         out["inconsistent_mean"] = float(s["inconsistent"].mean())
         for col in ("duplicates", "retries", "late_replies"):
             out[col] = int(s[col].sum())
+        if self.state is not None:  # business state: anomalies over the whole run
+            from .state import ANOMALIES
+            out.update(self.anomalies()[list(ANOMALIES)].sum().to_dict())
         for name, row in self.stations.iterrows():
             out[f"utilization_{name}"] = float(row["utilization"])
         return pd.Series(out, name=self.pattern)
+
+    def anomalies(self) -> pd.DataFrame:
+        """Isolation anomalies and costs per business state (:func:`sagalab.state.anomalies`)."""
+        from .state import anomalies
+        return anomalies(self)
+
+    def invariants(self) -> pd.DataFrame:
+        """End-of-run invariants per business state (:func:`sagalab.state.invariants`)."""
+        from .state import invariants
+        return invariants(self)
 
     def timeline(self, times=None) -> pd.DataFrame:
         """Sagas in flight and the age of the oldest unfinished one, over the run.

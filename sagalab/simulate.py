@@ -8,9 +8,11 @@ from .delivery import FaultEngine
 from .engine import Engine
 from .faults import FaultPlan, FaultWorld, needs_fault_engine
 from .infrastructure import Broker, Network, Orchestrator
+from .isolation import StateEngine
 from .messages import SEED_PATTERNS, build_catalogue, check_pattern, stages_of
 from .result import Result
 from .specs import Saga
+from .state import check_states
 from .world import World, seed_sequence
 
 __all__ = ["simulate", "compare"]
@@ -19,7 +21,7 @@ __all__ = ["simulate", "compare"]
 def simulate(saga: Saga, pattern: str, *, arrival_rate: float, n_sagas: int, seed=0,
              network: Network | None = None, broker: Broker | None = None,
              orchestrator: Orchestrator | None = None, trace: bool = True,
-             faults=None, transport: str = "sync") -> Result:
+             faults=None, transport: str = "sync", state=None) -> Result:
     """Simulate ``n_sagas`` sagas arriving as a Poisson process under ``pattern``.
 
     Parameters
@@ -56,6 +58,11 @@ def simulate(saga: Saga, pattern: str, *, arrival_rate: float, n_sagas: int, see
         hybrid): ``"sync"`` as synchronous network hops, ``"async"`` through
         the broker (command/reply messaging). Choreography always uses the
         broker and accepts only the default.
+    state : list of Stock or Credit, optional
+        Business state the steps' services keep (stock per product, credit
+        per customer), with each service's isolation countermeasure (see
+        :mod:`sagalab.state` and :mod:`sagalab.isolation`); its operations
+        are ``result.state``, its anomalies ``result.anomalies()``.
 
     Returns
     -------
@@ -85,13 +92,26 @@ def simulate(saga: Saga, pattern: str, *, arrival_rate: float, n_sagas: int, see
                                allow_none=True) or Orchestrator())
     v.flag("simulate", "trace", trace)
     plan = FaultPlan(faults, saga)
+    states = check_states(state, saga)
     params = dict(saga=saga, pattern=pattern, arrival_rate=rate, n_sagas=n, seed=seed,
                   network=network, broker=broker, orchestrator=orchestrator, trace=trace,
-                  faults=plan.outages, transport=transport)
+                  faults=plan.outages, transport=transport, state=states)
     kw = dict(n_sagas=n, network=network, broker=broker, orchestrator=orchestrator,
               trace=trace, root=root)
     cat = build_catalogue(saga, pattern, transport)
-    if needs_fault_engine(saga, pattern, plan, network, broker, orchestrator):
+    fault_engine = needs_fault_engine(saga, pattern, plan, network, broker, orchestrator)
+    if states:
+        if fault_engine:
+            raise ValueError("simulate: business state (state=...) runs on the plain engine "
+                             "only; remove faults and delivery semantics (timeouts, retries, "
+                             "redelivery, partitions, durable_log, compensation_retries) or "
+                             "the state")
+        if cat.is_workflow:
+            raise ValueError("simulate: business state (state=...) is modelled for sagas "
+                             "without conditions, parallel steps or retriable retries; this "
+                             "saga has some")
+        engine = StateEngine(cat, World(saga, rate, root), states=states, **kw)
+    elif fault_engine:
         staged = pattern == "hybrid" and len(set(stages_of(saga, pattern))) < len(saga.steps)
         if cat.is_workflow or staged or transport != "sync":
             raise ValueError("simulate: faults and delivery semantics (outages, timeouts, "

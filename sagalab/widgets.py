@@ -9,11 +9,13 @@ move answers within half a second.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import matplotlib.pyplot as plt
+import pandas as pd
 
-__all__ = ["explorer", "slider", "controls", "latency_explorer", "load_explorer"]
+__all__ = ["explorer", "slider", "controls", "latency_explorer", "load_explorer", "isolation"]
 
 
 def slider(value, low, high, step, description: str, *, integer: bool = False, fmt: str = ".2f"):
@@ -67,6 +69,69 @@ def controls(view) -> dict:
     return {c._kwarg: c for c in view.kwargs_widgets}
 
 
+def isolation(saga=None, stock=None, *, pattern: str = "orchestration", n_sagas: int = 400,
+              seed=0):
+    """Explore one stock under load: pick a countermeasure, the load and the catalogue size.
+
+    Parameters
+    ----------
+    saga : Saga, optional
+        Default: the e-commerce saga with 30 % undeliverable parcels.
+    stock : Stock, optional
+        Default: 20 units per product, 1-3 per order, 6 delivered every 0.5 s (below demand).
+    pattern, n_sagas, seed
+        Passed to :func:`sagalab.simulate`.
+
+    Returns
+    -------
+    ipywidgets.interactive
+        Sliders ``countermeasure`` (``"none"``, a countermeasure or
+        ``"pessimistic_view"``), ``arrival_rate`` and ``products``; its
+        ``.result`` is a one-row table: the anomalies, ``latency_mean`` (s),
+        ``completed`` and ``throughput`` of that run.
+    """
+    import ipywidgets as w
+
+    from .isolation import pessimistic_view
+    from .scenarios import ecommerce
+    from .simulate import simulate
+    from .state import COUNTERMEASURES, Stock
+
+    saga = ecommerce(shipping_failure_p=0.3) if saga is None else saga
+    stock = stock or Stock("inventory", products=3, initial=20, quantity=(1, 3), restock=6,
+                           restock_every=0.5)
+    choices = ["none"] + [c for c in COUNTERMEASURES if c] + ["pessimistic_view"]
+
+    def compute(countermeasure, arrival_rate, products):
+        cm = None if countermeasure in ("none", "pessimistic_view") else countermeasure
+        run_saga = pessimistic_view(saga, stock.step) if countermeasure == "pessimistic_view" \
+            else saga
+        st = dataclasses.replace(stock, countermeasure=cm, products=products)
+        r = simulate(run_saga, pattern, arrival_rate=arrival_rate, n_sagas=n_sagas, seed=seed,
+                     state=[st])
+        s = r.summary()
+        row = r.anomalies().loc[stock.step, ["lost_updates", "dirty_reads",
+                                             "nonrepeatable_reads", "oversold"]].to_dict()
+        row.update(latency_mean=s["latency_mean"], completed=s["completed"],
+                   throughput=s["throughput"])
+        return pd.DataFrame([row], index=pd.Index([countermeasure], name="countermeasure"))
+
+    def draw(table, **values):
+        fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.2), layout="constrained")
+        cols = ["lost_updates", "dirty_reads", "nonrepeatable_reads", "oversold"]
+        a.bar([c.replace("_", " ") for c in cols], table.iloc[0][cols], color="#0072B2")
+        a.set(ylabel="count (oversold: units)", title="Anomalies over the run")
+        a.tick_params(axis="x", rotation=20)
+        b.bar(["mean latency (ms)", "completed / 10"],
+              [1e3 * table.iloc[0]["latency_mean"], table.iloc[0]["completed"] / 10],
+              color="#E69F00")
+        b.set(ylabel="ms, or sagas / 10", title="Cost")
+
+    dropdown = w.Dropdown(options=choices, value="none", description="countermeasure")
+    return explorer(compute, draw, countermeasure=dropdown,
+                    arrival_rate=slider(40.0, 5.0, 80.0, 5.0, "arrival rate (sagas/s)",
+                                        fmt=".0f"),
+                    products=slider(3, 1, 10, 1, "products in the catalogue", integer=True))
 def latency_explorer(*, arrival_rate: float = 10.0, n_sagas: int = 150, seed=0):
     """Sliders for hop latency, broker latency and number of steps; both patterns' latency.
 
@@ -89,7 +154,7 @@ def latency_explorer(*, arrival_rate: float = 10.0, n_sagas: int = 150, seed=0):
     from . import plot
     from .infrastructure import Broker, Network
     from .latency import latency_breakdown
-    from .messages import PATTERNS
+    from .messages import SEED_PATTERNS as PATTERNS
     from .scenarios import chain
     from .simulate import simulate
 
@@ -134,7 +199,7 @@ def load_explorer(saga=None, *, overhead: float = 0.010, n_sagas: int = 300, see
 
     from . import plot
     from .infrastructure import Orchestrator
-    from .messages import PATTERNS
+    from .messages import SEED_PATTERNS as PATTERNS
     from .scenarios import ecommerce
     from .simulate import simulate
 
@@ -228,7 +293,7 @@ def failure_explorer(saga=None, *, arrival_rate: float = 20.0, n_sagas: int = 20
     [2, 2]
     """
     from . import plot
-    from .messages import PATTERNS
+    from .messages import SEED_PATTERNS as PATTERNS
     from .reliability import fault_table
     from .scenarios import ecommerce
     from .simulate import simulate

@@ -31,7 +31,8 @@ __all__ = ["BLOCK", "seed_sequence", "stream", "World", "Sampler"]
 BLOCK = 4096  # sagas drawn per vectorised block
 
 # Stream keys (appended to the root SeedSequence's spawn key).
-ARRIVALS, INITIATOR, STEP, INFRA, ATTRIBUTE = 0, 1, 2, 3, 4
+ARRIVALS, INITIATOR, STEP, INFRA, ATTRIBUTE, STATE, FAULTS = 0, 1, 2, 3, 4, 5, 6
+# (every top-level key above is used by exactly one kind of draw, so no two streams coincide)
 SERVICE, FAIL, COMP, COMP_FAIL, RETRY = 0, 1, 2, 3, 4
 
 

@@ -1,5 +1,6 @@
 """The explorers, driven without a browser: set a slider, read ``.result``."""
 import contextlib
+import dataclasses
 import io
 
 import matplotlib.pyplot as plt
@@ -26,7 +27,7 @@ def test_latency_explorer_follows_each_slider_and_agrees_with_simulate():
         assert not ex.result.equals(before), name
     runs = [sl.simulate(sl.scenarios.chain(6), p, arrival_rate=10, n_sagas=80, seed=5,
                         network=sl.Network(0.008), broker=sl.Broker(0.020))
-            for p in sl.PATTERNS]
+            for p in sl.SEED_PATTERNS]
     pd.testing.assert_frame_equal(ex.result, sl.latency_breakdown(runs))
     # nothing fails in the chain: 7 hand-overs, each 2 hops or one broker event
     assert ex.result.loc["orchestration", "network"] == pytest.approx(7 * 2 * 0.008)
@@ -50,6 +51,8 @@ def test_load_explorer_follows_each_slider_and_agrees_with_simulate():
     assert row["p99_ms"] == pytest.approx(1e3 * s["latency_p99"])
     assert row["throughput"] == pytest.approx(s["throughput"])
     assert row["utilization_orchestrator"] == pytest.approx(s["utilization_orchestrator"])
+
+
 # -- failures and outages (notebooks 06 and 08) ---------------------------------------------
 
 def test_failure_explorer_follows_each_slider_and_agrees_with_simulate():
@@ -69,7 +72,7 @@ def test_failure_explorer_follows_each_slider_and_agrees_with_simulate():
                                   shipping_failure_p=0.25)
     for step in saga.step_names:
         saga = saga.with_step(step, compensation_failure_p=0.5, compensation_retries=3)
-    runs = [sl.simulate(saga, p, arrival_rate=20, n_sagas=150, seed=4) for p in sl.PATTERNS]
+    runs = [sl.simulate(saga, p, arrival_rate=20, n_sagas=150, seed=4) for p in sl.SEED_PATTERNS]
     pd.testing.assert_frame_equal(ex.result, sl.fault_table(runs))
 
 
@@ -92,3 +95,25 @@ def test_outage_explorer_follows_each_control_and_agrees_with_simulate():
     assert row["stuck"] == (r.sagas.outcome == "stuck").sum()
     assert row["oldest_age_s"] == pytest.approx(r.timeline()["oldest_age"].max())
     assert row["p99_ms"] == pytest.approx(sl.fault_table(r).loc["orchestration", "p99_ms"])
+
+
+def test_isolation_explorer_follows_its_controls():
+    ex = sl.widgets.isolation(n_sagas=200)
+    before = ex.result.copy()
+    assert before.loc["none", "lost_updates"] > 0
+    sl.widgets.controls(ex)["countermeasure"].value = "commutative"
+    after = ex.result
+    assert not after.equals(before) and after.loc["commutative", "lost_updates"] == 0
+    sl.widgets.controls(ex)["products"].value = 5
+    saga = sl.scenarios.ecommerce(shipping_failure_p=0.3)
+    stock = sl.Stock("inventory", products=5, initial=20, quantity=(1, 3), restock=6,
+                     restock_every=0.5, countermeasure="commutative")
+    r = sl.simulate(saga, "orchestration", arrival_rate=40.0, n_sagas=200, seed=0, state=[stock])
+    assert ex.result.loc["commutative", "latency_mean"] == r.summary()["latency_mean"]
+    assert ex.result.loc["commutative", "dirty_reads"] == r.anomalies().loc["inventory",
+                                                                             "dirty_reads"]
+    sl.widgets.controls(ex)["countermeasure"].value = "pessimistic_view"
+    moved = dataclasses.replace(stock, countermeasure=None)
+    r = sl.simulate(sl.pessimistic_view(saga, "inventory"), "orchestration", arrival_rate=40.0,
+                    n_sagas=200, seed=0, state=[moved])
+    assert ex.result.loc["pessimistic_view", "completed"] == r.summary()["completed"]

@@ -11,10 +11,11 @@ from ._style import KIND_COLORS, OKABE_ITO, PATTERN_COLORS, PHASE_COLORS
 from .charts import latency, outcomes, throughput_latency, utilization
 from .faults import in_flight, inconsistency
 from .graph import event_graph, layout
+from .isolation import anomalies, balance, isolation_costs
 from .measures import COMPONENT_COLORS, breakdown, growth, load_curves, station_load, who_knows
 from .traces import sequence, timeline
 
 __all__ = ["PATTERN_COLORS", "KIND_COLORS", "PHASE_COLORS", "OKABE_ITO", "event_graph", "layout",
            "sequence", "timeline", "latency", "outcomes", "utilization", "throughput_latency",
            "COMPONENT_COLORS", "who_knows", "growth", "breakdown", "load_curves", "station_load",
-           "inconsistency", "in_flight"]
+           "inconsistency", "in_flight", "anomalies", "isolation_costs", "balance"]

@@ -55,7 +55,7 @@ def inconsistency(results, ax=None):
     --------
     >>> import sagalab as sl
     >>> runs = [sl.simulate(sl.scenarios.ecommerce(), p, arrival_rate=20, n_sagas=300)
-    ...         for p in sl.PATTERNS]
+    ...         for p in sl.SEED_PATTERNS]
     >>> ax = sl.plot.inconsistency(runs)
     >>> len(ax.patches)  # completed and compensated, two runs
     4

@@ -44,7 +44,7 @@ def who_knows(matrices: dict, axs=None):
     Examples
     --------
     >>> import sagalab as sl
-    >>> m = {p: sl.who_knows(sl.event_graph(sl.scenarios.ecommerce(), p)) for p in sl.PATTERNS}
+    >>> m = {p: sl.who_knows(sl.event_graph(sl.scenarios.ecommerce(), p)) for p in sl.SEED_PATTERNS}
     >>> len(sl.plot.who_knows(m).axes)
     2
     """
