@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 
 from . import plot
 from .graphs import event_graph
-from .messages import PATTERNS
+from .messages import SEED_PATTERNS as PATTERNS
 
 __all__ = ["draw_metrics", "draw_sequences", "graphs_png", "graph_shape", "png"]
 

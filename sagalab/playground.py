@@ -36,7 +36,7 @@ from . import _validate as v
 from . import scenarios as _scenarios
 from ._playground_draw import draw_metrics, draw_sequences, graph_shape, graphs_png, png
 from .infrastructure import Orchestrator
-from .messages import PATTERNS
+from .messages import SEED_PATTERNS as PATTERNS  # the seed's two, side by side
 from .simulate import simulate
 from .specs import Saga
 

@@ -16,12 +16,13 @@ def pictures(ui) -> bytes:
 def test_run_is_both_patterns_on_the_same_sagas_and_agrees_with_simulate():
     s = pg.Settings(n_sagas=80, arrival_rate=25, failure_p={"payment": 0.2})
     r = pg.run(s)
-    assert list(r.results) == list(sl.PATTERNS)
-    for p in sl.PATTERNS:
+    assert list(r.results) == list(sl.SEED_PATTERNS)
+    for p in sl.SEED_PATTERNS:
         alone = sl.simulate(s.saga(), p, arrival_rate=25, n_sagas=80, seed=0)
         pd.testing.assert_frame_equal(r.results[p].sagas, alone.sagas)
     pd.testing.assert_frame_equal(
-        r.table, sl.compare(s.saga(), arrival_rate=25, n_sagas=80, seed=0), check_names=False)
+        r.table, sl.compare(s.saga(), sl.SEED_PATTERNS, arrival_rate=25, n_sagas=80, seed=0),
+        check_names=False)
     # common random numbers: the same customers fail under both patterns
     assert r.table.loc["compensated", "choreography"] == r.table.loc["compensated",
                                                                      "orchestration"]
@@ -30,7 +31,7 @@ def test_run_is_both_patterns_on_the_same_sagas_and_agrees_with_simulate():
 def test_numbers_show_the_table_in_the_units_they_name():
     r = pg.run(SMALL)
     n = r.numbers()
-    for p in sl.PATTERNS:
+    for p in sl.SEED_PATTERNS:
         assert int(n.loc["completed", p]) == r.table.loc["completed", p]
         assert float(n.loc["latency p99 (ms)", p]) == pytest.approx(
             r.table.loc["latency_p99", p] * 1000, abs=0.05)
@@ -40,7 +41,7 @@ def test_numbers_show_the_table_in_the_units_they_name():
 def test_sweep_covers_every_load_and_saturates_with_a_slow_orchestrator():
     slow = pg.run(pg.Settings(n_sagas=40, orchestrator_overhead=0.02))
     sw = slow.sweep.set_index(["pattern", "arrival_rate"])["throughput"]
-    assert len(slow.sweep) == len(sl.PATTERNS) * len(pg.LOADS)
+    assert len(slow.sweep) == len(sl.SEED_PATTERNS) * len(pg.LOADS)
     # one worker at 20 ms per decision, >= 4 decisions per saga: <= 12.5 sagas/s
     assert sw["orchestration", max(pg.LOADS)] < 13
     assert sw["choreography", max(pg.LOADS)] > 30
@@ -51,7 +52,7 @@ def test_sweep_covers_every_load_and_saturates_with_a_slow_orchestrator():
     pg.Settings(n_sagas=50, failure_p={"inventory": 0.4}, arrival_rate=35,
                 orchestrator_capacity=3, orchestrator_overhead=0.004, seed=7),
 ])
-@pytest.mark.parametrize("pattern", sl.PATTERNS)
+@pytest.mark.parametrize("pattern", sl.SEED_PATTERNS)
 def test_share_line_reproduces_the_playground_run(settings, pattern):
     line = pg.share(settings, pattern)
     assert line.startswith("sl.simulate(") and "\n" not in line
@@ -111,7 +112,7 @@ def test_share_button_and_reset():
     ui = pg.Playground(SMALL)
     ui.controls["failure_payment"].value = 0.4
     ui.share_button.click()
-    assert ui.share_text.value == "\n".join(pg.share(ui.last.settings, p) for p in sl.PATTERNS)
+    assert ui.share_text.value == "\n".join(pg.share(ui.last.settings, p) for p in sl.SEED_PATTERNS)
     assert "payment=0.4" in ui.share_text.value and ui.share_text.layout.display != "none"
     ui.controls["arrival_rate"].value = 30
     assert "arrival_rate=30.0" in ui.share_text.value  # kept current while shown

@@ -84,7 +84,7 @@ def expected_numbers(lines: list[str]) -> pd.DataFrame:
 
 def assert_agrees(pg: Playground) -> None:
     lines = pg.share_lines()
-    assert len(lines) == len(sl.PATTERNS) and all(x.startswith("sl.simulate(") for x in lines)
+    assert len(lines) == len(sl.SEED_PATTERNS) and all(x.startswith("sl.simulate(") for x in lines)
     pd.testing.assert_frame_equal(pg.numbers(), expected_numbers(lines), check_names=False)
 
 
@@ -108,7 +108,7 @@ def playground(shared_playground, request):
 def test_playground_renders_and_shows_what_simulate_gives(playground):
     pg = playground
     n = pg.numbers()
-    assert list(n.columns) == list(sl.PATTERNS)
+    assert list(n.columns) == list(sl.SEED_PATTERNS)
     assert sum(int(n.loc[o, "orchestration"]) for o in sl.OUTCOMES) == 200
     assert_agrees(pg)
     assert len(pg.sliders()) >= 5
