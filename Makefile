@@ -1,6 +1,7 @@
 # sagalab: two commands on a fresh machine.
 #   make lab    create .venv, install sagalab with its notebook extras, open JupyterLab on notebooks/
 #   make test   create/update the same .venv with the test extras and run every test
+#   make playground   install the playground extra (Voila) and serve notebooks/playground.ipynb
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -8,8 +9,9 @@ PIP    := $(BIN)/python -m pip
 # JupyterLab refuses to start as root (containers, CI) without --allow-root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 LAB_ARGS  ?=
+VOILA_ARGS ?=
 
-.PHONY: lab test bench clean venv
+.PHONY: lab test playground bench clean venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +26,10 @@ $(VENV)/.installed-%: pyproject.toml | $(BIN)/python
 
 lab: $(VENV)/.installed-lab
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
+
+# The dashboard with no code in sight; Voila prints the address to open.
+playground: $(VENV)/.installed-playground
+	$(BIN)/voila notebooks/playground.ipynb --no-browser $(VOILA_ARGS)
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest

@@ -53,10 +53,12 @@ def explorer(compute: Callable, draw: Callable | None = None, **sliders):
     from ipywidgets import interactive
 
     def update(**values):
+        from IPython.display import display
         table = compute(**values)
         if draw is not None:
             draw(table, **values)
             plt.show()
+        display(table)  # the numbers under the plot (interactive() shows no return value)
         return table
 
     return interactive(update, **sliders)

@@ -4,6 +4,8 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# conda-forge names that differ from PyPI's
+CONDA_TO_PYPI = {"playwright-python": "playwright"}
 
 
 def names(specs):
@@ -19,7 +21,7 @@ def test_environment_yml_agrees_with_pyproject():
     for line in text.splitlines():
         m = re.match(r"^  - ([A-Za-z0-9_.\-]+)", line)
         if m:
-            conda |= names([m.group(1)])
+            conda |= {CONDA_TO_PYPI.get(n, n) for n in names([m.group(1)])}
     conda -= {"python", "pip"}
     assert conda == wanted, (f"only in environment.yml: {sorted(conda - wanted)}; "
                              f"only in pyproject.toml: {sorted(wanted - conda)}")
