@@ -11,3 +11,6 @@ settings.register_profile("ci", derandomize=True, deadline=None, max_examples=60
 settings.register_profile("dev", deadline=None, max_examples=60)
 settings.load_profile("ci" if os.environ.get("CI") or os.environ.get("SAGALAB_CI_PROFILE")
                       else "dev")
+
+# The browser tests' fixture notebook is run in JupyterLab by tests/browser, not by nbval.
+collect_ignore_glob = ["browser/*.ipynb"]
