@@ -210,11 +210,15 @@ class _Builder:
     # -- backward -----------------------------------------------------------
     def chain_back(self, cause, k, p):
         s = self.steps[k]
-        if cause == "compensation_failed":
-            return (self.dlq(k, s.name),) + self.chain_back("compensated", k, p)
-        kind, name = (("failure", s.failure_event) if cause == "fail"
-                      else ("compensation", s.compensation_event))
-        return (self.ev(kind, name, k, k - 1),) + tuple(
+        parked = ()
+        if cause == "fail":
+            kind, name = "failure", s.failure_event
+        elif cause == "compensated":
+            kind, name = "compensation", s.compensation_event
+        else:  # parked in the DLQ for manual review; the others must still undo their steps
+            parked = (self.dlq(k, s.name),)
+            kind, name = "compensation", f"{_camel(s.name)}CompensationFailed"
+        return parked + (self.ev(kind, name, k, k - 1),) + tuple(
             self.ev("compensation", self.skip_back(j), j, j - 1) for j in range(k - 1, p, -1))
 
     def skip_back(self, j) -> str:  # a skipped step passes a compensation on: nothing to undo

@@ -62,9 +62,9 @@ def test_growth_matches_counting_by_hand(n):
     t = sl.graph_growth(steps=[n])
     ch, orch = t.loc[("choreography", n)], t.loc[("orchestration", n)]
     dlq = 1 if n >= 2 else 0  # a single step is never compensated
-    # choreography: OrderCreated + n x (completed, failed) + (n-1) compensated, each
-    # through a topic (2 edges), plus n-1 dead letters.
-    assert ch.edges == 2 * (1 + 2 * n + (n - 1)) + (n - 1) == 7 * n - 1
+    # choreography: OrderCreated + n x (completed, failed) + (n-1) x (compensated,
+    # compensation failed), each through a topic (2 edges), plus n-1 dead letters.
+    assert ch.edges == 2 * (1 + 2 * n + 2 * (n - 1)) + (n - 1) == 9 * n - 3
     assert ch.message_types == 4 * n - 1
     assert ch.nodes == 2 * (n + 1) + dlq
     assert ch.max_dependencies == min(n, 2)
