@@ -323,3 +323,15 @@ def build_catalogue(saga: Saga, pattern: str, transport: str = "sync") -> Catalo
                     if not (cause == "fail" and len(u) > 1):  # those leave, then enter_undo
                         routes[(cause, k, p)] = b.back(cause, k, p)
     return cat
+
+
+def forward_route(routes: dict, a: int, b: int) -> tuple:
+    """The route from step ``a`` (``-1``: the initiator) on to step ``b``."""
+    if b == a + 1:
+        return routes[("start",)] if a < 0 else routes[("forward", a)]
+    return routes[("forward", a, b)]
+
+
+def back_route(routes: dict, cause: str, k: int, p: int) -> tuple:
+    """The route back from step ``k`` (after ``cause``) to the compensation of step ``p``."""
+    return routes[(cause, k)] if p == k - 1 else routes[(cause, k, p)]

@@ -20,19 +20,10 @@ from __future__ import annotations
 
 from itertools import product
 
-from .messages import DECIDE, Catalogue
+from .messages import DECIDE, Catalogue, back_route, forward_route
 
 __all__ = ["reactions"]
 
-
-def _fwd(routes, a, b):
-    if b == a + 1:
-        return routes[("start",)] if a < 0 else routes[("forward", a)]
-    return routes[("forward", a, b)]
-
-
-def _back(routes, cause, k, p):
-    return routes[(cause, k)] if p == k - 1 else routes[(cause, k, p)]
 
 
 def reactions(cat: Catalogue) -> set:
@@ -85,7 +76,7 @@ def reactions(cat: Catalogue) -> set:
         q = steps[k].compensation_failure_p
         for cause in (("compensated",) if q < 1 else ()) + (
                 ("compensation_failed",) if q > 0 else ()):
-            compensate(send(state, _back(routes, cause, k, p)), order[1:])
+            compensate(send(state, back_route(routes, cause, k, p)), order[1:])
 
     def forward(ui, state, last, left, done):
         key = ("f", ui, last, left, tuple(done), frozenset(state.items()))
@@ -93,7 +84,7 @@ def reactions(cat: Catalogue) -> set:
             return
         seen.add(key)
         if ui == len(cat.units):
-            send(state, routes[("enter", n)] if left else _fwd(routes, last, n))
+            send(state, routes[("enter", n)] if left else forward_route(routes, last, n))
             return
         unit = cat.units[ui]
         for choice in product(*(runs[k] for k in unit)):
@@ -102,14 +93,14 @@ def reactions(cat: Catalogue) -> set:
                 forward(ui + 1, state, last, left, done)
             elif len(unit) == 1:
                 k = unit[0]
-                s = send(state, routes[("enter", k)] if left else _fwd(routes, last, k))
+                s = send(state, routes[("enter", k)] if left else forward_route(routes, last, k))
                 for retried, ok in product(retries[k], outcomes[k]):
                     s2 = attempt(s, k, retried)
                     if ok:
                         forward(ui + 1, s2, k, False, done + [k])
                     else:
                         order = done[::-1]
-                        s3 = send(s2, _back(routes, "fail", k, order[0] if order else -1))
+                        s3 = send(s2, back_route(routes, "fail", k, order[0] if order else -1))
                         compensate(s3, order)
             else:
                 parallel(ui, state if left else send(state, routes[("leave", last)]),

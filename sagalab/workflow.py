@@ -23,6 +23,7 @@ member that finished last (the critical path) and the messages of all.
 from __future__ import annotations
 
 from .engine import COMPENSATED, COMPLETED, DLQ
+from .messages import back_route, forward_route
 
 __all__ = ["needs_workflow", "workflow_process"]
 
@@ -31,15 +32,6 @@ def needs_workflow(catalogue) -> bool:
     """True when a saga uses conditions, parallel units or retries."""
     return catalogue.is_workflow
 
-
-def _fwd(routes, a, b):
-    if b == a + 1:
-        return routes[("start",)] if a < 0 else routes[("forward", a)]
-    return routes[("forward", a, b)]
-
-
-def _back(routes, cause, k, p):
-    return routes[(cause, k)] if p == k - 1 else routes[(cause, k, p)]
 
 
 def _attempt(eng, sid, k, svc, fails, retry, acc):
@@ -81,7 +73,8 @@ def workflow_process(eng, sid, svc, comp, comp_fail, init, extra):
             continue
         if len(unit) == 1:
             k = unit[0]
-            yield from travel(sid, routes[("enter", k)] if left else _fwd(routes, last, k), acc)
+            route = routes[("enter", k)] if left else forward_route(routes, last, k)
+            yield from travel(sid, route, acc)
             ok = yield from _attempt(eng, sid, k, svc, fails, retry, acc)
             last, left = k, False
             (done if ok else failed).append(k)
@@ -106,13 +99,14 @@ def workflow_process(eng, sid, svc, comp, comp_fail, init, extra):
     comps = 0
     if not failed:
         outcome = COMPLETED
-        yield from travel(sid, routes[("enter", n)] if left else _fwd(routes, last, n), acc)
+        route = routes[("enter", n)] if left else forward_route(routes, last, n)
+        yield from travel(sid, route, acc)
     else:
         outcome = COMPENSATED
         order = done[::-1]
         p = order[0] if order else -1
         yield from travel(sid, routes[("enter_undo", p)] if left
-                          else _back(routes, "fail", failed[0], p), acc)
+                          else back_route(routes, "fail", failed[0], p), acc)
         for i, k in enumerate(order):
             yield from serve(k, comp[k], acc)
             effects.append(env.now)
@@ -120,7 +114,7 @@ def workflow_process(eng, sid, svc, comp, comp_fail, init, extra):
             p = order[i + 1] if i + 1 < len(order) else -1
             if comp_fail[k]:
                 outcome = DLQ
-            yield from travel(sid, _back(routes, "compensation_failed" if comp_fail[k]
+            yield from travel(sid, back_route(routes, "compensation_failed" if comp_fail[k]
                                          else "compensated", k, p), acc)
     if init is not None:
         yield from serve(n, init[1], acc)
