@@ -201,7 +201,10 @@ class FaultEngine(CallsMixin, Engine):
                     return DROPPED
             else:
                 yield req
-            acc[0] += env.now - t0
+            # waiting in the queue while the service was down is lost to the fault
+            down = plan.down_time(name, t0, env.now)
+            acc[0] += env.now - t0 - down
+            acc[5] += down
             up = plan.up_at(name, env.now)
             if up > env.now:  # down: the request waits for recovery
                 if drop_queued:

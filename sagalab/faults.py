@@ -147,6 +147,19 @@ class FaultPlan:
             i += 1
         return t
 
+    def down_time(self, target: str, a: float, b: float) -> float:
+        """Seconds of ``[a, b)`` during which ``target`` was down.
+
+        >>> import sagalab as sl
+        >>> plan = FaultPlan([sl.Outage("payment", 1, 2)], sl.scenarios.ecommerce())
+        >>> plan.down_time("payment", 0, 2), plan.down_time("payment", 0, 9)
+        (1.0, 2.0)
+        """
+        starts = self._starts.get(target)
+        if starts is None or b <= a:
+            return 0.0
+        return sum(max(0.0, min(b, e) - max(a, s)) for s, e in zip(starts, self._ends[target]))
+
     def next_crash(self, target: str, t: float) -> float:
         """The first outage start of ``target`` strictly after ``t`` (``inf`` if none)."""
         starts = self._starts.get(target)

@@ -6,6 +6,7 @@ ACompleted arrives 1.6; b works 1.6-2.6; BCompleted reaches the order at 2.9.
 """
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -115,3 +116,19 @@ def test_compensation_retries_follow_the_geometric_law(pattern):
     s = sl.simulate(saga, pattern, arrival_rate=10, n_sagas=8000, seed=1, trace=False).sagas
     assert (s.outcome == "dlq").mean() == pytest.approx(p ** (r_ + 1), abs=0.015)
     assert s.retries.mean() == pytest.approx(p + p * p, abs=0.04)
+
+
+def test_waiting_while_a_consumer_is_down_is_fault_wait_not_queueing():
+    saga = sl.scenarios.ecommerce(payment_failure_p=0, inventory_failure_p=0,
+                                  shipping_failure_p=0)
+    r = sl.simulate(saga, "choreography", arrival_rate=20, n_sagas=80, seed=3,
+                    faults=[sl.Outage("payment", start=1.0, duration=1.0)])
+    s = r.sagas
+    during = s[(s.start > 1.2) & (s.start < 1.8)]
+    assert len(during) > 5
+    # their OrderCreated reached payment while it was down: they waited for its recovery
+    assert (during.fault_wait >= 2.0 - during.start - 0.05).all()
+    # after the recovery they queue behind the backlog, and that part is queueing
+    assert during.fault_wait.sum() > during.queueing.sum() > 0
+    parts = s.queueing + s.service + s.transit + s.coordination + s.fault_wait
+    assert np.allclose(parts, s.latency)
