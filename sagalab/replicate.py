@@ -116,7 +116,7 @@ def replicate(saga: Saga, pattern: str, replications: int = 10, *, seed=0,
         raise ValueError(f"replicate: confidence must be in (0, 1), got {confidence!r}")
     df, _, errors = run_grid(saga, {}, (pattern,), replications, executor=executor,
                              progress=progress, seed=seed, warmup=warmup,
-                             simulate_kwargs=dict(simulate_kwargs))
+                             simulate_kwargs=dict(simulate_kwargs), owner="replicate")
     if errors:
         raise errors[0]
     runs = df[["replication"] + [c for c in df.columns if c not in _META]]

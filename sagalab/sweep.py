@@ -115,22 +115,23 @@ def _describe(exc: BaseException) -> str:
 
 
 def run_grid(saga: Saga, grid, patterns, replications, *, executor, progress, seed, warmup,
-             simulate_kwargs: dict):
+             simulate_kwargs: dict, owner: str = "sweep"):
     """The rows of a sweep, its grid keys, and the exceptions of its failed runs."""
     if not isinstance(saga, Saga):
-        raise TypeError(f"sweep: saga must be a Saga, got {type(saga).__name__} {saga!r}")
+        raise TypeError(f"{owner}: saga must be a Saga, got {type(saga).__name__} {saga!r}")
     grid = {} if grid is None else grid
     if not isinstance(grid, dict):
-        raise TypeError(f"sweep: grid must be a dict of key -> values, got {grid!r}")
+        raise TypeError(f"{owner}: grid must be a dict of key -> values, got {grid!r}")
     patterns = (patterns,) if isinstance(patterns, str) else tuple(patterns)
     for p in patterns:
         if p not in PATTERNS:
-            raise ValueError(f"sweep: patterns must be among {list(PATTERNS)}, got {p!r}")
+            raise ValueError(f"{owner}: patterns must be among {list(PATTERNS)}, got {p!r}")
     if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
-        raise ValueError(f"sweep: replications must be an int >= 1, got {replications!r}")
+        raise ValueError(f"{owner}: replications must be an int >= 1, got {replications!r}")
     for key in ("pattern", "seed", "saga"):
         if key in simulate_kwargs:
-            raise TypeError(f"sweep: pass {key} as sweep's own argument, not a simulate keyword")
+            raise TypeError(f"{owner}: pass {key} as {owner}'s own argument, not a simulate "
+                            f"keyword")
     keys = list(grid)
     for key in keys:
         check_key(saga, key)

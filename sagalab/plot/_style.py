@@ -37,6 +37,15 @@ def axes(ax=None, figsize=(6.4, 4.0)):
     return ax
 
 
+def axes_pair(ax=None, figsize=(11, 4)):
+    """``(figure, left, right)``: the two Axes given in ``ax``, or those of a new figure."""
+    if ax is None:
+        fig, (left, right) = plt.subplots(1, 2, figsize=figsize, layout="constrained")
+        return fig, left, right
+    left, right = ax
+    return left.figure, left, right
+
+
 def as_results(results) -> dict:
     """A Result, a list of Results or a dict ``label -> Result`` as a dict.
 

@@ -6,11 +6,10 @@ rates in sagas per second.
 """
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from ..engine import OUTCOMES
-from ._style import as_results, axes, colors
+from ._style import as_results, axes, axes_pair, colors
 
 __all__ = ["latency", "outcomes", "utilization", "throughput_latency"]
 
@@ -47,11 +46,7 @@ def latency(results, ax=None, *, bins: int = 50):
     """
     rs = as_results(results)
     col = colors(rs)
-    if ax is None:
-        fig, (hax, cax) = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
-    else:
-        hax, cax = ax
-        fig = hax.figure
+    fig, hax, cax = axes_pair(ax)
     lats = {label: MS * r.sagas["latency"].to_numpy() for label, r in rs.items()}
     top = max(np.quantile(v, 0.999) for v in lats.values() if len(v))
     edges = np.linspace(0, top, bins + 1)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ._style import as_results, axes, colors, pattern_color
+from ._style import as_results, axes, axes_pair, colors, pattern_color
 
 __all__ = ["anomalies", "isolation_costs", "balance"]
 
@@ -50,14 +50,19 @@ def anomalies(results, ax=None):
     tables = {label: r.anomalies().sum(numeric_only=True) for label, r in rs.items()}
     for a, (kind, title) in zip(ax, ANOMALY_LABELS.items()):
         vals = [float(tables[label][kind]) for label in labels]
-        bars = a.bar(labels, vals, color=[col[x] for x in labels])
-        a.bar_label(bars, [f"{v:.0f}" for v in vals], fontsize=7, padding=2)
+        _bars(a, labels, vals, col, "{:.0f}", 7)
         a.set(title=title.replace("\n", " "), xlabel="countermeasure",
               ylabel="units below zero" if kind == "oversold" else "operations")
         a.tick_params(axis="x", rotation=60, labelsize=8)
         a.margins(y=0.15)
     fig.suptitle("Isolation anomalies per countermeasure (counts over the run)")
     return fig
+
+
+def _bars(ax, labels, values, col, fmt: str, fontsize: int):
+    """One bar per run in its colour, labelled with its value."""
+    bars = ax.bar(labels, values, color=[col[x] for x in labels])
+    ax.bar_label(bars, [fmt.format(v) for v in values], fontsize=fontsize, padding=2)
 
 
 def isolation_costs(results, ax=None):
@@ -79,11 +84,7 @@ def isolation_costs(results, ax=None):
     """
     rs = as_results(results)
     col = colors(rs)
-    if ax is None:
-        fig, (lax, tax) = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
-    else:
-        lax, tax = ax
-        fig = lax.figure
+    fig, lax, tax = axes_pair(ax)
     labels = list(rs)
     lat, done = [], []
     for r in rs.values():
@@ -92,8 +93,7 @@ def isolation_costs(results, ax=None):
         lat.append(1e3 * float(s["latency"].mean()))
         done.append(int((s["outcome"] == "completed").sum()) / span if span > 0 else np.nan)
     for a, vals, fmt in ((lax, lat, "{:.0f}"), (tax, done, "{:.1f}")):
-        bars = a.bar(labels, vals, color=[col[x] for x in labels])
-        a.bar_label(bars, [fmt.format(v) for v in vals], fontsize=8, padding=2)
+        _bars(a, labels, vals, col, fmt, 8)
         a.tick_params(axis="x", rotation=30)
     lax.set(ylabel="mean saga latency (ms)", xlabel="countermeasure", title="Latency cost")
     tax.set(ylabel="completed sagas per second", xlabel="countermeasure",
