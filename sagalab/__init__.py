@@ -9,13 +9,10 @@ reverse order), simulated as discrete-event SimPy models of the same saga.
 >>> int(result.summary()["n"]), int(result.summary()["stuck"])
 (100, 0)
 """
-from . import checks, plot, scenarios, theory, tomlio, widgets
-from .comparison import comparison_table
-from .decision import quick_comparison
-from .distributions import Constant, Distribution, Exponential, LogNormal
-from .engine import OUTCOMES
-from .faults import Outage
-from .graph_analysis import (
+from .analysis import theory
+from .analysis.comparison import comparison_table
+from .analysis.decision import quick_comparison
+from .analysis.graph_analysis import (
     add_subscriber,
     coupling,
     find_cycles,
@@ -24,25 +21,47 @@ from .graph_analysis import (
     order_update_loop,
     who_knows,
 )
-from .graphs import event_graph
-from .infrastructure import Broker, Network, Orchestrator
-from .isolation import pessimistic_view
-from .latency import latency_breakdown, paired_difference
-from .messages import KINDS, PATTERNS, SEED_PATTERNS, TRANSPORTS
-from .reliability import fault_table, stuck_sagas
-from .replicate import Replications, replicate
-from .result import Result
-from .rules import AllOf, AnyOf, Choice, Condition
-from .saturation import Saturation, capacity_estimate, saturation
-from .scaling import littles_law, saturation_points
-from .simulate import compare, simulate
-from .specs import STEP_KINDS, Saga, Step
-from .state import COUNTERMEASURES, Credit, Stock
-from .sweep import sweep
-from .trace import spans
-from .visibility import log_coverage, where_is
+from .analysis.graphs import event_graph
+from .analysis.latency import latency_breakdown, paired_difference
+from .analysis.reliability import fault_table, stuck_sagas
+from .analysis.replicate import Replications, replicate
+from .analysis.result import Result
+from .analysis.run import compare, simulate
+from .analysis.saturation import Saturation, capacity_estimate, saturation
+from .analysis.scaling import littles_law, saturation_points
+from .analysis.sweep import sweep
+from .analysis.trace import spans
+from .analysis.visibility import log_coverage, where_is
+from .model import scenarios, tomlio
+from .model.distributions import Constant, Distribution, Exponential, LogNormal
+from .model.faults import Outage
+from .model.infrastructure import Broker, Network, Orchestrator
+from .model.rules import AllOf, AnyOf, Choice, Condition
+from .model.specs import STEP_KINDS, Saga, Step
+from .model.state import COUNTERMEASURES, Credit, Stock, pessimistic_view
+from .sim.catalogue import KINDS, PATTERNS, SEED_PATTERNS, TRANSPORTS
+from .sim.engine import OUTCOMES
+from .ui import checks
 
 __version__ = "0.1.0"
+
+# Drawing and widgets load matplotlib.pyplot and ipywidgets: only when first used, so that
+# ``import sagalab`` stays light (sweep workers start fast).
+_LAZY = {"plot": "sagalab.plot", "widgets": "sagalab.ui.widgets"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        module = importlib.import_module(_LAZY[name])
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'sagalab' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(__all__)
 
 __all__ = [
     "Constant", "Distribution", "Exponential", "LogNormal",

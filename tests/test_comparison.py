@@ -2,7 +2,7 @@
 import pytest
 
 import sagalab as sl
-from sagalab.comparison import COLUMNS, ROWS, SEED_CLAIMS, VERDICTS
+from sagalab.analysis.comparison import COLUMNS, ROWS, SEED_CLAIMS, VERDICTS
 
 SAGA = sl.scenarios.ecommerce(payment_failure_p=0.1)
 KW = dict(arrival_rate=15, n_sagas=400, replications=3)
@@ -73,7 +73,7 @@ def test_single_point_of_failure_row(table):
 
 
 def test_routing_is_passing_the_saga_on_not_replying():
-    from sagalab.comparison_rows import routes_the_saga
+    from sagalab.analysis.comparison_rows import routes_the_saga
     g = sl.event_graph(SAGA, "orchestration")
     assert routes_the_saga(g, "orchestrator")
     assert not routes_the_saga(g, "payment")  # it only answers the orchestrator

@@ -2,7 +2,7 @@
 import pytest
 
 import sagalab as sl
-from sagalab.widgets import controls, your_system
+from sagalab.ui.widgets import controls, your_system
 
 SAGA = sl.scenarios.ecommerce()
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import sagalab as sl
-from sagalab import theory
+from sagalab.analysis import theory
 
 AB = sl.Saga("ab", [sl.Step("a", 1.0), sl.Step("b", 1.0)])
 BROKER = sl.Broker(latency=0.3)

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import sagalab as sl
-from sagalab.faults import FaultPlan
+from sagalab.model.faults import FaultPlan
 
 SAGA = sl.scenarios.ecommerce(payment_failure_p=0.2, inventory_failure_p=0.1) \
     .with_step("inventory", compensation_failure_p=0.3)
@@ -31,7 +31,7 @@ def test_fault_engine_with_nothing_going_wrong_replays_the_plain_run(pattern, kw
 
 
 def test_unconfigured_faults_keep_the_plain_engine():
-    from sagalab.faults import needs_fault_engine
+    from sagalab.sim.delivery import needs_fault_engine
     plan = FaultPlan([], SAGA)
     assert not needs_fault_engine(SAGA, "choreography", plan, sl.Network(timeout=1),
                                   sl.Broker(), sl.Orchestrator(durable_log=True))

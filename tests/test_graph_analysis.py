@@ -1,7 +1,7 @@
 import pytest
 
 import sagalab as sl
-from sagalab.graph_analysis import _chain
+from sagalab.analysis.graph_analysis import _chain
 
 
 def all_scenarios():

@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sagalab as sl
-from sagalab.graphs import topic_of
+from sagalab.analysis.graphs import topic_of
 
 
 def all_scenarios():

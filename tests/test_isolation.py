@@ -5,8 +5,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import sagalab as sl
-from sagalab.engine import Engine
-from sagalab.isolation import StateEngine
+from sagalab.model.state import PROMISES
+from sagalab.sim.engine import Engine
+from sagalab.sim.ledger import StateEngine
 
 # A contended flash sale: few products, stock near zero (deliveries a bit below demand),
 # many parcels undeliverable (so reservations get compensated while others read them).
@@ -176,7 +177,7 @@ def test_plain_runs_keep_the_plain_engine(monkeypatch):
     assert issubclass(StateEngine, Engine)
 
 
-@given(cm=st.sampled_from(sorted(sl.state.PROMISES)), products=st.integers(1, 4),
+@given(cm=st.sampled_from(sorted(PROMISES)), products=st.integers(1, 4),
        initial=st.integers(0, 8), hi=st.integers(1, 4), restock=st.integers(0, 4),
        rate=st.floats(5, 80), pattern=st.sampled_from(sl.PATTERNS), seed=st.integers(0, 99),
        fail=st.floats(0, 0.5))

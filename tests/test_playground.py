@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 import sagalab as sl
-from sagalab import playground as pg
+from sagalab.ui import playground as pg
 
 SMALL = pg.Settings(n_sagas=60)
 

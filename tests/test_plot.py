@@ -7,7 +7,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
 import sagalab as sl
-from sagalab.graph_analysis import _chain
+from sagalab.analysis.graph_analysis import _chain
 
 SAGA = (sl.scenarios.ecommerce(payment_failure_p=0.15, inventory_failure_p=0.15)
         .with_step("payment", compensation_failure_p=0.3))

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import sagalab as sl
-from sagalab import rules
+from sagalab.model import rules
 
 
 def test_choice_draws_with_its_weights():

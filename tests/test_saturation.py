@@ -2,7 +2,7 @@
 import pytest
 
 import sagalab as sl
-from sagalab import theory
+from sagalab.analysis import theory
 
 FAST = sl.Saga("fast", [sl.Step(n, 0.0) for n in ("payment", "inventory", "shipping")])
 

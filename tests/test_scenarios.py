@@ -1,7 +1,7 @@
 import pytest
 
 import sagalab as sl
-from sagalab import theory
+from sagalab.analysis import theory
 
 SCENARIOS = [sl.scenarios.ecommerce, sl.scenarios.travel_booking, sl.scenarios.loan_approval,
              sl.scenarios.user_onboarding]

@@ -2,8 +2,9 @@
 import pytest
 
 import sagalab as sl
-from sagalab.state import OP_FIELDS, StateDraws, check_states
-from sagalab.world import seed_sequence
+from sagalab.model.state import check_states
+from sagalab.sim.draws import seed_sequence
+from sagalab.sim.ledger import OP_FIELDS, StateDraws
 
 SAGA = sl.scenarios.ecommerce()
 

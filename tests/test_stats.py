@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from sagalab.stats import mean_ci, t_quantile
+from sagalab.analysis.stats import mean_ci, t_quantile
 
 # Reference values from statistical tables (two-sided 95 %, 99 %).
 TABLE = [(0.975, 1, 12.706), (0.975, 2, 4.303), (0.975, 5, 2.571), (0.975, 30, 2.042),

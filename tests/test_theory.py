@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import sagalab as sl
-from sagalab import theory
+from sagalab.analysis import theory
 
 ZERO = dict(network=sl.Network(hop=0), broker=sl.Broker(latency=0),
             orchestrator=sl.Orchestrator(overhead=0))

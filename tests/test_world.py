@@ -1,14 +1,14 @@
 import numpy as np
 
 import sagalab as sl
-from sagalab import world
+from sagalab.sim import draws as world
 
 
 def test_block_boundaries_do_not_change_draws(monkeypatch):
     saga = sl.scenarios.ecommerce()
     a = sl.simulate(saga, "choreography", arrival_rate=20, n_sagas=300, seed=5)
     monkeypatch.setattr(world, "BLOCK", 7)
-    monkeypatch.setattr("sagalab.engine.BLOCK", 7)
+    monkeypatch.setattr("sagalab.sim.engine.BLOCK", 7)
     b = sl.simulate(saga, "choreography", arrival_rate=20, n_sagas=300, seed=5)
     assert a.sagas.equals(b.sagas)
     assert a.events.equals(b.events)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 
+from ..analysis.result import as_results  # noqa: F401  (the plots' input convention)
+
 __all__ = ["PATTERN_COLORS", "KIND_COLORS", "PHASE_COLORS", "OKABE_ITO", "pattern_color",
            "axes", "as_results", "colors"]
 
@@ -46,28 +48,6 @@ def axes_pair(ax=None, figsize=(11, 4)):
     return left.figure, left, right
 
 
-def as_results(results) -> dict:
-    """A Result, a list of Results or a dict ``label -> Result`` as a dict.
-
-    Labels default to each run's pattern (then ``pattern #i`` if repeated).
-    """
-    from ..result import Result
-
-    if isinstance(results, Result):
-        results = [results]
-    if isinstance(results, dict):
-        out = dict(results)
-    else:
-        out = {}
-        for r in results:
-            label = r.pattern if r.pattern not in out else f"{r.pattern} #{len(out)}"
-            out[label] = r
-    if not out:
-        raise ValueError("expected at least one Result, got none")
-    for label, r in out.items():
-        if not isinstance(r, Result):
-            raise TypeError(f"expected Results, got {type(r).__name__} for {label!r}")
-    return out
 
 
 def colors(results: dict) -> dict:

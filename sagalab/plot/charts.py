@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine import OUTCOMES
+from ..analysis.result import OUTCOMES
 from ._style import as_results, axes, axes_pair, colors
 
 __all__ = ["latency", "outcomes", "utilization", "throughput_latency"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..engine import OUTCOMES
+from ..analysis.result import OUTCOMES
 from ._style import as_results, axes, pattern_color
 
 __all__ = ["inconsistency", "in_flight"]

@@ -15,7 +15,7 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, Patch, Rectangle
 
-from ..trace import spans, trace
+from ..analysis.trace import spans, trace
 from ._style import KIND_COLORS, PHASE_COLORS, axes
 
 __all__ = ["sequence", "timeline"]

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import sagalab as sl
-from sagalab.playground import PlaygroundRun
+from sagalab.ui.playground import PlaygroundRun
 
 from .browser_support import save_screenshot
 

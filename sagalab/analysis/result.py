@@ -1,0 +1,287 @@
+"""The result of one run: tidy tables a notebook can read in one line.
+
+* ``result.sagas``: one row per saga (see the README's column reference).
+* ``result.events``: one row per message, in the order they were sent.
+* ``result.stations``: one row per service station (and the orchestrator).
+* ``result.summary()``: the headline numbers as a pandas Series.
+* ``result.timeline()``: sagas in flight and the age of the oldest
+  unfinished one over the run (the stuck-saga detector).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..sim.catalogue import CHANNELS, KINDS
+from ..sim.delivery import FAULT_FIELDS
+from ..sim.engine import EVENT_FIELDS, OUTCOMES, SAGA_FIELDS, STUCK
+from . import isolation
+from . import trace as _trace
+
+__all__ = ["Result", "warmup_count", "as_results"]
+
+
+def _sagas_frame(flat, n_sagas: int, step_names, width: int) -> pd.DataFrame:
+    fields = SAGA_FIELDS + (FAULT_FIELDS if width > len(SAGA_FIELDS) else ())
+    rec = np.frombuffer(flat, dtype=float).reshape(-1, len(fields))
+    rec = rec[np.argsort(rec[:, 0], kind="stable")]
+    if len(rec) < n_sagas:  # sagas that left no record never ended: stuck, nothing known
+        blank = np.zeros((n_sagas, len(fields)))
+        blank[:, 0] = np.arange(n_sagas)
+        blank[:, 1:3] = np.nan
+        blank[:, fields.index("outcome")] = STUCK
+        blank[:, fields.index("failed_step")] = -1
+        blank[rec[:, 0].astype(np.int64)] = rec
+        rec = blank
+    cols = {f: rec[:, i] for i, f in enumerate(fields)}
+    zeros = np.zeros(len(rec))
+    df = pd.DataFrame({
+        "saga_id": rec[:, 0].astype(np.int64),
+        "start": cols["start"],
+        "end": cols["end"],
+        "latency": cols["end"] - cols["start"],
+        "outcome": pd.Categorical.from_codes(cols["outcome"].astype(np.int8), OUTCOMES),
+        "failed_step": pd.Categorical.from_codes(cols["failed_step"].astype(np.int16),
+                                                 list(step_names)),
+        "steps_completed": cols["steps_completed"].astype(np.int16),
+        "compensations": cols["compensations"].astype(np.int16),
+        "messages": cols["messages"].astype(np.int32),
+        "queueing": cols["queueing"],
+        "service": cols["service"],
+        "transit": cols["transit"],
+        "coordination": cols["coordination"],
+        "fault_wait": cols.get("fault_wait", zeros),
+        "inconsistent": cols["inconsistent"],
+        "duplicates": cols.get("duplicates", zeros).astype(np.int32),
+        "retries": cols.get("retries", zeros).astype(np.int32),
+        "late_replies": cols.get("late_replies", zeros).astype(np.int32),
+    })
+    return df
+
+
+def _events_frame(flat, types) -> pd.DataFrame:
+    rec = np.frombuffer(flat, dtype=float).reshape(-1, len(EVENT_FIELDS))
+    msg = rec[:, 3].astype(np.int32)
+
+    def cat(values, categories):
+        codes = {c: i for i, c in enumerate(categories)}
+        lut = np.array([codes[x] for x in values], dtype=np.int16)
+        return pd.Categorical.from_codes(lut[msg] if len(lut) else msg, categories)
+
+    participants = list(dict.fromkeys([t.source for t in types] + [t.target for t in types]))
+    names = list(dict.fromkeys(t.name for t in types))
+    return pd.DataFrame({
+        "time": rec[:, 0],
+        "saga_id": rec[:, 2].astype(np.int64),
+        "kind": cat([t.kind for t in types], list(KINDS)),
+        "name": cat([t.name for t in types], names),
+        "source": cat([t.source for t in types], participants),
+        "target": cat([t.target for t in types], participants),
+        "channel": cat([t.channel for t in types], list(CHANNELS)),
+        "delivered": rec[:, 1],
+    })
+
+
+def warmup_count(warmup, n: int) -> int:
+    """How many of ``n`` sagas a ``warmup`` (count, or fraction in [0, 1)) drops."""
+    if isinstance(warmup, bool) or not isinstance(warmup, (int, float, np.integer, np.floating)):
+        raise TypeError(f"warmup must be an int (sagas) or a float fraction in [0, 1), "
+                        f"got {type(warmup).__name__} {warmup!r}")
+    if isinstance(warmup, (int, np.integer)):
+        if warmup < 0:
+            raise ValueError(f"warmup must be >= 0 sagas, got {warmup!r}")
+        return min(int(warmup), n)
+    if not 0.0 <= warmup < 1.0:
+        raise ValueError(f"warmup as a fraction must be in [0, 1), got {warmup!r}")
+    return int(warmup * n)
+
+
+@dataclass
+class Result:
+    """What one call of :func:`sagalab.simulate` produced.
+
+    Attributes
+    ----------
+    sagas : pandas.DataFrame
+        One row per saga, ordered by ``saga_id``.
+    events : pandas.DataFrame
+        One row per message in send order (empty when ``trace=False``).
+    stations : pandas.DataFrame
+        One row per station: ``capacity``, ``served``, ``busy`` seconds and
+        ``utilization`` (busy / (capacity x duration)).
+    params : dict
+        Everything the run was called with (saga, pattern, seed, ...).
+    state : pandas.DataFrame or None
+        One row per operation on business state (a run with ``state=[...]``,
+        see :mod:`sagalab.state`), else ``None``.
+    """
+
+    sagas: pd.DataFrame
+    events: pd.DataFrame
+    stations: pd.DataFrame
+    params: dict = field(repr=False)
+    state: pd.DataFrame | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_engine(cls, engine, params: dict) -> Result:
+        saga = engine.cat.saga
+        width = len(SAGA_FIELDS) + (len(FAULT_FIELDS) if hasattr(engine, "plan") else 0)
+        sagas = _sagas_frame(engine.sagas, engine.n_sagas, saga.step_names, width)
+        for name, blocks in engine.world.attribute_values.items():  # the saga's attributes
+            col = np.concatenate(blocks)[:len(sagas)]
+            sagas[name] = pd.Categorical(col) if col.dtype.kind == "U" else col
+        events = _events_frame(engine.events, engine.cat.types)
+        duration = float(engine.env.now)
+        rows = []
+        n = len(saga.steps)
+        for i, name in enumerate(engine.station_names):
+            if i == n and saga.initiator_time is None:
+                continue  # an initiator whose work takes no time has no station
+            if i == n + 1 and not engine.uses_decisions:
+                continue  # no coordinator in this run
+            cap = engine.capacities[i]
+            rows.append({"station": name, "capacity": cap, "served": engine.served[i],
+                         "busy": engine.busy[i],
+                         "utilization": engine.busy[i] / (cap * duration) if duration else 0.0})
+        stations = pd.DataFrame(rows, columns=["station", "capacity", "served", "busy",
+                                               "utilization"]).set_index("station")
+        params = dict(params, duration=duration)
+        state = (isolation.state_frame(engine.state_table(), params["state"])
+                 if hasattr(engine, "state_table") else None)
+        return cls(sagas=sagas, events=events, stations=stations, params=params, state=state)
+
+    @property
+    def pattern(self) -> str:
+        return self.params["pattern"]
+
+    @property
+    def saga(self):
+        return self.params["saga"]
+
+    def summary(self, warmup: int | float = 0) -> pd.Series:
+        """Headline numbers of the run.
+
+        ``n``; ``throughput`` (sagas ended per second between the first start
+        and the last end); latency ``mean``/``p50``/``p95``/``p99`` of ended
+        sagas (seconds); the count of each outcome; ``messages_per_saga``;
+        ``in_flight`` (time-average sagas in the system, Little's L); and
+        ``utilization_<station>`` for each station.
+
+        ``warmup`` drops the first sagas (an int: how many; a float in
+        [0, 1): which fraction) from every number except utilization (which
+        covers the whole run): a run starts from an empty system, so its
+        first sagas see shorter queues than the steady state.
+        """
+        s = self.sagas.iloc[warmup_count(warmup, len(self.sagas)):]
+        ended = s[s["outcome"] != OUTCOMES[STUCK]]
+        lat = ended["latency"].to_numpy()
+        span = (ended["end"].max() - s["start"].min()) if len(ended) else float("nan")
+        out = {"n": len(s),
+               "throughput": len(ended) / span if span and span > 0 else float("nan")}
+        if len(lat):
+            q = np.quantile(lat, [0.5, 0.95, 0.99])
+            out.update(latency_mean=float(lat.mean()), latency_p50=float(q[0]),
+                       latency_p95=float(q[1]), latency_p99=float(q[2]))
+        else:
+            out.update(latency_mean=np.nan, latency_p50=np.nan, latency_p95=np.nan,
+                       latency_p99=np.nan)
+        counts = s["outcome"].value_counts()
+        for o in OUTCOMES:
+            out[o] = int(counts.get(o, 0))
+        out["messages_per_saga"] = float(s["messages"].mean())
+        out["in_flight"] = float(lat.sum() / span) if len(lat) and span > 0 else float("nan")
+        out["inconsistent_mean"] = float(s["inconsistent"].mean())
+        for col in ("duplicates", "retries", "late_replies"):
+            out[col] = int(s[col].sum())
+        if self.state is not None:  # business state: anomalies over the whole run
+            out.update(self.anomalies()[list(isolation.ANOMALIES)].sum().to_dict())
+        for name, row in self.stations.iterrows():
+            out[f"utilization_{name}"] = float(row["utilization"])
+        return pd.Series(out, name=self.pattern)
+
+    def anomalies(self) -> pd.DataFrame:
+        """Isolation anomalies and costs per business state (:func:`sagalab.state.anomalies`)."""
+        return isolation.anomalies(self)
+
+    def invariants(self) -> pd.DataFrame:
+        """End-of-run invariants per business state (:func:`sagalab.state.invariants`)."""
+        return isolation.invariants(self)
+
+    def timeline(self, times=None) -> pd.DataFrame:
+        """Sagas in flight and the age of the oldest unfinished one, over the run.
+
+        Parameters
+        ----------
+        times : array-like of float, optional
+            When to look, seconds; default 501 evenly spaced times from 0 to
+            the end of the run.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by ``time``: ``in_flight`` (sagas started and not ended)
+            and ``oldest_age`` (seconds since the oldest of them started; 0
+            when none is in flight). A stuck saga never ends, so the age of
+            the oldest keeps growing: what operators watch to find them.
+
+        Examples
+        --------
+        >>> import sagalab as sl
+        >>> r = sl.simulate(sl.scenarios.ecommerce(), "choreography", arrival_rate=10,
+        ...                 n_sagas=50)
+        >>> tl = r.timeline()
+        >>> list(tl.columns), int(tl.in_flight.iloc[-1])
+        (['in_flight', 'oldest_age'], 0)
+        """
+        s = self.sagas
+        if times is None:
+            times = np.linspace(0.0, self.params["duration"], 501)
+        t = np.asarray(times, dtype=float)
+        start = s["start"].to_numpy()  # ascending: saga ids are in arrival order
+        end = np.nan_to_num(s["end"].to_numpy(), nan=np.inf)
+        in_flight = (np.searchsorted(start, t, side="right")
+                     - np.searchsorted(np.sort(end), t, side="right"))
+        # the oldest unfinished saga at t is the first (by start) whose end is after t
+        first = np.searchsorted(np.maximum.accumulate(end), t, side="right")
+        idx = np.minimum(first, len(start) - 1)
+        live = (first < len(start)) & (start[idx] <= t)
+        age = np.where(live, t - start[idx], 0.0)
+        return pd.DataFrame({"in_flight": in_flight, "oldest_age": age},
+                            index=pd.Index(t, name="time"))
+
+    def trace(self, saga_id: int):
+        """The messages of one saga; prints as a sequence diagram (:func:`sagalab.trace.trace`)."""
+        return _trace.trace(self, saga_id)
+
+    def to_mermaid(self, saga_id: int) -> str:
+        """One saga's executed trace as Mermaid text (:func:`sagalab.trace.to_mermaid`)."""
+        return _trace.to_mermaid(self, saga_id)
+
+    def __repr__(self) -> str:
+        p = self.params
+        return (f"<Result {p['pattern']} of saga {p['saga'].name!r}: {len(self.sagas)} sagas, "
+                f"{len(self.events)} messages traced, seed={p['seed']!r}>")
+
+
+def as_results(results) -> dict:
+    """A Result, a list of Results or a dict ``label -> Result`` as a dict.
+
+    Labels default to each run's pattern (then ``pattern #i`` if repeated).
+    """
+    if isinstance(results, Result):
+        results = [results]
+    if isinstance(results, dict):
+        out = dict(results)
+    else:
+        out = {}
+        for r in results:
+            label = r.pattern if r.pattern not in out else f"{r.pattern} #{len(out)}"
+            out[label] = r
+    if not out:
+        raise ValueError("expected at least one Result, got none")
+    for label, r in out.items():
+        if not isinstance(r, Result):
+            raise TypeError(f"expected Results, got {type(r).__name__} for {label!r}")
+    return out

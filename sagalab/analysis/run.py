@@ -1,0 +1,151 @@
+"""Run a saga under a pattern: ``sl.simulate`` and ``sl.compare``."""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..model import _validate as v
+from ..model.faults import FaultPlan
+from ..model.infrastructure import Broker, Network, Orchestrator
+from ..model.specs import Saga
+from ..model.state import check_states
+from ..sim.catalogue import SEED_PATTERNS, build_catalogue, check_pattern, stages_of
+from ..sim.delivery import FaultEngine, FaultWorld, needs_fault_engine
+from ..sim.draws import World, seed_sequence
+from ..sim.engine import Engine
+from ..sim.ledger import StateEngine
+from .result import Result
+
+__all__ = ["simulate", "compare"]
+
+
+def simulate(saga: Saga, pattern: str, *, arrival_rate: float, n_sagas: int, seed=0,
+             network: Network | None = None, broker: Broker | None = None,
+             orchestrator: Orchestrator | None = None, trace: bool = True,
+             faults=None, transport: str = "sync", state=None) -> Result:
+    """Simulate ``n_sagas`` sagas arriving as a Poisson process under ``pattern``.
+
+    Parameters
+    ----------
+    saga : Saga
+        What each saga does (e.g. ``sl.scenarios.ecommerce()``).
+    pattern : {"choreography", "orchestration", "hybrid"}
+        How the services coordinate. ``"hybrid"``: the orchestrator calls
+        each stage (see ``Step.stage``), the steps inside a stage chain
+        through broker events.
+    arrival_rate : float
+        Sagas started per second (> 0).
+    n_sagas : int
+        How many sagas arrive (>= 1). The run lasts until every saga ended.
+    seed : int, numpy.random.SeedSequence or numpy.random.Generator
+        The one source of randomness. The same seed replays the same sagas
+        (arrivals, service times, failures) under every pattern.
+    network, broker, orchestrator : optional
+        Infrastructure; ``None`` means the documented defaults
+        (``Network()``, ``Broker()``, ``Orchestrator()``). Choreography uses
+        only the broker; orchestration only the network and orchestrator.
+    trace : bool
+        Record every message in ``result.events`` (turn off for very long runs).
+    faults : list of Outage, optional
+        Outages of services, the orchestrator or the broker (see
+        :mod:`sagalab.faults`). A run without faults or delivery semantics
+        (timeouts, retries, redelivery, partitions, a durable log,
+        compensation retries) runs the plain engine at full speed. Faults
+        apply to choreography and synchronous orchestration (or hybrid without
+        multi-step stages) of sagas without conditions, parallel steps or
+        retriable retries; other combinations are refused with a ValueError.
+    transport : {"sync", "async"}
+        How the orchestrator's commands and replies travel (orchestration and
+        hybrid): ``"sync"`` as synchronous network hops, ``"async"`` through
+        the broker (command/reply messaging). Choreography always uses the
+        broker and accepts only the default.
+    state : list of Stock or Credit, optional
+        Business state the steps' services keep (stock per product, credit
+        per customer), with each service's isolation countermeasure (see
+        :mod:`sagalab.state` and :mod:`sagalab.isolation`); its operations
+        are ``result.state``, its anomalies ``result.anomalies()``.
+
+    Returns
+    -------
+    Result
+
+    Raises
+    ------
+    ValueError, TypeError
+        For bad input, before anything runs.
+
+    Examples
+    --------
+    >>> import sagalab as sl
+    >>> r = sl.simulate(sl.scenarios.ecommerce(), "orchestration", arrival_rate=5, n_sagas=200)
+    >>> len(r.sagas), set(r.sagas.outcome) <= {"completed", "compensated", "dlq", "stuck"}
+    (200, True)
+    """
+    v.instance("simulate", "saga", saga, Saga)
+    check_pattern(pattern, transport)
+    rate = v.real("simulate", "arrival_rate", arrival_rate, low_open=True,
+                  what="a rate > 0 sagas per second")
+    n = v.count("simulate", "n_sagas", n_sagas)
+    root = seed_sequence(seed)
+    network = v.instance("simulate", "network", network, Network, allow_none=True) or Network()
+    broker = v.instance("simulate", "broker", broker, Broker, allow_none=True) or Broker()
+    orchestrator = (v.instance("simulate", "orchestrator", orchestrator, Orchestrator,
+                               allow_none=True) or Orchestrator())
+    v.flag("simulate", "trace", trace)
+    plan = FaultPlan(faults, saga)
+    states = check_states(state, saga)
+    params = dict(saga=saga, pattern=pattern, arrival_rate=rate, n_sagas=n, seed=seed,
+                  network=network, broker=broker, orchestrator=orchestrator, trace=trace,
+                  faults=plan.outages, transport=transport, state=states)
+    kw = dict(n_sagas=n, network=network, broker=broker, orchestrator=orchestrator,
+              trace=trace, root=root)
+    cat = build_catalogue(saga, pattern, transport)
+    fault_engine = needs_fault_engine(saga, pattern, plan, network, broker, orchestrator)
+    if states:
+        if fault_engine:
+            raise ValueError("simulate: business state (state=...) runs on the plain engine "
+                             "only; remove faults and delivery semantics (timeouts, retries, "
+                             "redelivery, partitions, durable_log, compensation_retries) or "
+                             "the state")
+        if cat.is_workflow:
+            raise ValueError("simulate: business state (state=...) is modelled for sagas "
+                             "without conditions, parallel steps or retriable retries; this "
+                             "saga has some")
+        engine = StateEngine(cat, World(saga, rate, root), states=states, **kw)
+    elif fault_engine:
+        staged = pattern == "hybrid" and len(set(stages_of(saga, pattern))) < len(saga.steps)
+        if cat.is_workflow or staged or transport != "sync":
+            raise ValueError("simulate: faults and delivery semantics (outages, timeouts, "
+                             "retries, redelivery, partitions, a durable log, compensation "
+                             "retries) are modelled for choreography and synchronous "
+                             "orchestration (or hybrid without multi-step stages) of sagas "
+                             "without conditions, parallel steps or retriable retries; this "
+                             "run asks for both")
+        world = FaultWorld(saga, rate, root, broker.redelivery_p if pattern == "choreography"
+                           else 0.0)
+        engine = FaultEngine(cat, world, plan=plan, **kw)
+    else:
+        engine = Engine(cat, World(saga, rate, root), **kw)
+    return Result.from_engine(engine.run(), params)
+
+
+def compare(saga: Saga, patterns=SEED_PATTERNS,
+            **simulate_kwargs) -> pd.DataFrame:
+    """Summaries of the same sagas under several patterns, side by side.
+
+    Every pattern replays the same seed, hence the same sagas (common random
+    numbers): a difference between columns is the patterns' difference.
+    The default compares the seed's two patterns; pass
+    ``patterns=sl.PATTERNS`` to add ``"hybrid"``.
+
+    Examples
+    --------
+    >>> import sagalab as sl
+    >>> t = sl.compare(sl.scenarios.ecommerce(), arrival_rate=5, n_sagas=300)
+    >>> list(t.columns)
+    ['choreography', 'orchestration']
+    >>> bool((t.loc["completed"] == t.loc["completed"].iloc[0]).all())  # same sagas fail
+    True
+    """
+    if isinstance(patterns, str):
+        patterns = (patterns,)
+    return pd.concat([simulate(saga, p, **simulate_kwargs).summary() for p in patterns], axis=1)

@@ -1,0 +1,129 @@
+"""Bottlenecks and scaling: Little's law measured on a run, saturation points side by side.
+
+* :func:`littles_law` checks L = lambda W on a run with three *independent*
+  measurements over one window of time: L by watching how many sagas are in
+  the system (the time-average of that count), lambda by counting arrivals,
+  W by averaging the sojourns of the sagas that arrived. In a steady state
+  they agree up to edge effects; past saturation the queue keeps growing,
+  the window's end cuts sagas short, and L falls below lambda W.
+  (``Result.summary()["in_flight"]`` is lambda W by construction; this is
+  the check of it.)
+* :func:`saturation_points` runs :func:`sagalab.saturation` for
+  choreography and for orchestration with several orchestrator sizes, and
+  puts each measured limit next to the theoretical one of every station.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from ..model.infrastructure import Orchestrator
+from ..model.specs import Saga
+from .result import warmup_count
+from .runner import SERIAL
+from .saturation import capacity_estimate, saturation
+
+__all__ = ["littles_law", "saturation_points"]
+
+
+def littles_law(result, warmup: int | float = 0.1) -> pd.Series:
+    """L, lambda and W measured independently on one run, and how well L = lambda W holds.
+
+    The window runs from the arrival of the first saga after ``warmup`` to
+    the last arrival (while customers keep coming).
+
+    Parameters
+    ----------
+    result : Result
+    warmup : int or float
+        Sagas (int) or fraction (float in [0, 1)) skipped before the window.
+
+    Returns
+    -------
+    pandas.Series
+        ``window`` (seconds), ``L`` (time-average sagas in the system),
+        ``lambda`` (arrivals per second), ``W`` (mean seconds in the system
+        of the sagas that arrived in the window), ``lambda_W`` and
+        ``relative_error`` ((L - lambda W) / lambda W).
+
+    Examples
+    --------
+    >>> import sagalab as sl
+    >>> r = sl.simulate(sl.scenarios.ecommerce(), "orchestration", arrival_rate=20,
+    ...                 n_sagas=2000, trace=False)
+    >>> bool(abs(sl.littles_law(r)["relative_error"]) < 0.05)
+    True
+    """
+    s = result.sagas
+    start, end = s["start"].to_numpy(), s["end"].to_numpy()
+    first = warmup_count(warmup, len(s))
+    if len(s) - first < 2:
+        raise ValueError(f"littles_law: need at least 2 sagas after the warm-up, got "
+                         f"{len(s) - first}")
+    a, b = float(start[first]), float(start.max())
+    if not b > a:
+        raise ValueError("littles_law: every saga after the warm-up arrived at the same time")
+    inside = np.clip(np.minimum(end, b) - np.maximum(start, a), 0.0, None)
+    arrived = (start >= a) & (start < b)
+    window = b - a
+    L = float(inside.sum() / window)
+    lam = float(arrived.sum() / window)
+    W = float((end - start)[arrived].mean())
+    lw = lam * W
+    return pd.Series({"window": window, "L": L, "lambda": lam, "W": W, "lambda_W": lw,
+                      "relative_error": (L - lw) / lw if lw > 0 else math.nan},
+                     name=result.pattern)
+
+
+def saturation_points(saga: Saga, capacities=(1, 2, 4, 8), *, overhead: float = 0.001,
+                      n_sagas: int = 600, replications: int = 2, rtol: float = 0.03, seed=0,
+                      warmup: int | float = 0.1, executor=SERIAL, **simulate_kwargs
+                      ) -> pd.DataFrame:
+    """The highest sustained arrival rate of choreography, and of orchestration per capacity.
+
+    Parameters
+    ----------
+    saga : Saga
+    capacities : sequence of int
+        Orchestrator workers to try (each decision takes ``overhead`` seconds).
+    overhead : float
+        Seconds of orchestrator work per decision.
+    n_sagas, replications, rtol, seed, warmup, executor
+        As for :func:`sagalab.saturation` (criterion: offered load <= 1).
+    **simulate_kwargs
+        ``network``, ``broker``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per configuration (``choreography``, ``orchestration c=1``,
+        ...): ``pattern``, ``orchestrator_capacity`` (0 for choreography),
+        ``measured`` (sagas/s), ``bottleneck`` (measured), ``theory`` (the
+        lowest station limit from :func:`sagalab.saturation.capacity_estimate`)
+        and ``theory_bottleneck``.
+
+    Examples
+    --------
+    >>> import sagalab as sl
+    >>> t = sl.saturation_points(sl.scenarios.ecommerce(), [1], overhead=0.02, n_sagas=300)
+    >>> row = t.loc["orchestration c=1"]
+    >>> row["bottleneck"], float(row["theory"])  # 1 / (4 decisions x 20 ms)
+    ('orchestrator', 12.5)
+    """
+    rows = {}
+    configs = [("choreography", 0)] + [("orchestration", int(c)) for c in capacities]
+    for pattern, c in configs:
+        kw = dict(simulate_kwargs)
+        if c:
+            kw["orchestrator"] = Orchestrator(capacity=c, overhead=overhead)
+        sat = saturation(saga, pattern, n_sagas=n_sagas, replications=replications, rtol=rtol,
+                         seed=seed, warmup=warmup, executor=executor, **kw)
+        est = capacity_estimate(saga, pattern, kw.get("orchestrator"))
+        station = min(est, key=est.get)
+        label = pattern if not c else f"orchestration c={c}"
+        rows[label] = {"pattern": pattern, "orchestrator_capacity": c, "measured": sat.rate,
+                       "bottleneck": sat.bottleneck, "theory": float(est[station]),
+                       "theory_bottleneck": station}
+    return pd.DataFrame.from_dict(rows, orient="index")
