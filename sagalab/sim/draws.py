@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import numbers
 import zlib
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..model.distributions import Constant, Distribution
 from ..model.specs import Saga
 
-__all__ = ["BLOCK", "seed_sequence", "stream", "World", "Sampler"]
+__all__ = ["BLOCK", "seed_sequence", "stream", "World", "Sampler", "SagaDraws", "saga_draws"]
 
 BLOCK = 4096  # sagas drawn per vectorised block
 
@@ -183,3 +184,71 @@ class World:
             if r is not None:
                 cf[:, j] = r.random(size) < s.compensation_failure_p
         return comp, cf.tolist()
+
+
+@dataclass(frozen=True)
+class SagaDraws:
+    """What the world holds for each of ``n`` sagas: the simulator's own draws, as arrays.
+
+    Saga ``i`` of ``sl.simulate(saga, ..., seed=s)`` meets row ``i`` of
+    ``saga_draws(saga, rate, n, s)``, in every pattern: a real run (see
+    :mod:`sagalab.live`) that replays these rows replays the simulated sagas.
+
+    Attributes
+    ----------
+    start : ndarray, shape (n,)
+        Arrival time of each saga, seconds after the run began.
+    service : ndarray, shape (n, k)
+        Work time of each step (its first attempt), seconds.
+    fails : ndarray of bool, shape (n, k)
+        Whether each step fails on its business rule (always False for
+        retriable steps, which are retried until they succeed).
+    compensation : ndarray, shape (n, k)
+        Work time of each step's compensation, seconds.
+    compensation_fails : ndarray of bool, shape (n, k)
+        Whether the (first try of the) compensation fails.
+    initiator : ndarray, shape (n, 2), or None
+        The initiator's work at the start and at the end (None: it takes no time).
+    """
+
+    start: np.ndarray
+    service: np.ndarray
+    fails: np.ndarray
+    compensation: np.ndarray
+    compensation_fails: np.ndarray
+    initiator: np.ndarray | None
+
+
+def saga_draws(saga: Saga, arrival_rate: float, n_sagas: int, seed=0) -> SagaDraws:
+    """The draws of the first ``n_sagas`` sagas of a run with this ``seed``.
+
+    Examples
+    --------
+    >>> import sagalab as sl
+    >>> d = saga_draws(sl.scenarios.ecommerce(), 10.0, 5, seed=1)
+    >>> d.service.shape, bool((d.start[1:] >= d.start[:-1]).all())
+    ((5, 3), True)
+    """
+    world = World(saga, float(arrival_rate), seed_sequence(seed))
+    k = len(saga.steps)
+    inter, svc, fails, comp, cfail, init = [], [], [], [], [], []
+    done = 0
+    while done < n_sagas:
+        size = min(BLOCK, n_sagas - done)
+        b_inter, b_svc, fail_at, b_comp, b_cfail, b_init, _ = world.block(size)
+        if b_comp is None:
+            b_comp, b_cfail = world.compensations(size)
+        inter += b_inter
+        svc += b_svc
+        at = np.asarray(fail_at if fail_at is not None else [k] * size)
+        fails.append(at[:, None] == np.arange(k)[None, :])
+        comp += b_comp
+        cfail += b_cfail
+        if b_init is not None:
+            init += b_init
+        done += size
+    return SagaDraws(start=np.cumsum(inter), service=np.asarray(svc, dtype=float).reshape(-1, k),
+                     fails=np.concatenate(fails).reshape(-1, k),
+                     compensation=np.asarray(comp, dtype=float).reshape(-1, k),
+                     compensation_fails=np.asarray(cfail, dtype=bool).reshape(-1, k),
+                     initiator=np.asarray(init, dtype=float) if init else None)
