@@ -40,7 +40,7 @@ from .model.rules import AllOf, AnyOf, Choice, Condition
 from .model.specs import STEP_KINDS, Saga, Step
 from .model.state import COUNTERMEASURES, Credit, Stock, pessimistic_view
 from .sim.catalogue import KINDS, PATTERNS, SEED_PATTERNS, TRANSPORTS
-from .sim.engine import OUTCOMES
+from .sim.record import OUTCOMES
 from .ui import checks
 
 __version__ = "0.1.0"

@@ -30,16 +30,31 @@ def test_fault_engine_with_nothing_going_wrong_replays_the_plain_run(pattern, kw
     pd.testing.assert_frame_equal(a.stations, b.stations)
 
 
-def test_unconfigured_faults_keep_the_plain_engine():
-    from sagalab.sim.delivery import needs_fault_engine
-    plan = FaultPlan([], SAGA)
-    assert not needs_fault_engine(SAGA, "choreography", plan, sl.Network(timeout=1),
-                                  sl.Broker(), sl.Orchestrator(durable_log=True))
-    assert not needs_fault_engine(SAGA, "orchestration", plan, sl.Network(), sl.Broker(
-        redelivery_p=0.5, partitions=2), sl.Orchestrator())
-    orch_only = FaultPlan([sl.Outage("orchestrator", 1, 1)], SAGA)
-    assert not needs_fault_engine(SAGA, "choreography", orch_only, sl.Network(), sl.Broker(),
-                                  sl.Orchestrator())
+def engine(saga, pattern, plan, **infra):
+    from sagalab.sim.catalogue import build_catalogue
+    from sagalab.sim.draws import seed_sequence
+    from sagalab.sim.engine import Engine
+    kw = dict(network=sl.Network(), broker=sl.Broker(), orchestrator=sl.Orchestrator())
+    kw.update(infra)
+    return Engine(build_catalogue(saga, pattern), arrival_rate=1, n_sagas=1, trace=False,
+                  root=seed_sequence(0), plan=plan, **kw)
+
+
+def test_parts_a_run_does_not_configure_are_the_plain_ones():
+    from sagalab.sim.stations import Station
+    plain = engine(SAGA, "orchestration", FaultPlan([], SAGA))
+    assert all(type(s) is Station and s.plan is None for s in plain.stations)
+    assert plain.broker_plan is plain.orch_plan is None and not plain.spawn
+    assert plain.commit_logs is None and plain.redelivery is None and plain.ledgers is None
+    # an outage of one service arms that station only; one of the orchestrator the coordinator
+    plan = FaultPlan([sl.Outage("payment", 1, 1), sl.Outage("orchestrator", 1, 1)], SAGA)
+    e = engine(SAGA, "orchestration", plan)
+    assert [s.plan is not None for s in e.stations] == [True, False, False, False]
+    assert e.orch_plan is plan and e.spawn
+    # what a pattern does not use stays unarmed: choreography has no orchestrator
+    assert engine(SAGA, "choreography", plan).orch_plan is None
+    assert engine(SAGA, "orchestration", FaultPlan([sl.Outage("broker", 1, 1)], SAGA)) \
+        .broker_plan is None
 
 
 @pytest.mark.parametrize("make, exc, message", [

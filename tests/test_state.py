@@ -36,9 +36,11 @@ def test_check_states():
         check_states([s, sl.Credit("inventory")], SAGA)
     with pytest.raises(TypeError, match=r"state\[0\] must be a Stock or a Credit"):
         check_states([1], SAGA)
-    with pytest.raises(ValueError, match="plain engine only"):
-        sl.simulate(SAGA, "orchestration", arrival_rate=5, n_sagas=5, state=[s],
-                    network=sl.Network(timeout=0.5))
+    retriable = SAGA.with_step("shipping", kind="retriable", failure_p=0.1)
+    with pytest.raises(ValueError, match=r"Stock\(step='shipping'\) with Step\('shipping', "
+                                         r"kind='retriable'\)"):
+        sl.simulate(retriable, "orchestration", arrival_rate=5, n_sagas=5,
+                    state=[sl.Stock("shipping")])
 
 
 def test_specs_are_values():

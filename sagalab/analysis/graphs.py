@@ -40,10 +40,14 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from ..model.faults import FaultPlan
+from ..model.infrastructure import Broker, Network, Orchestrator
 from ..model.specs import Saga
-from ..sim.catalogue import DECIDE, PATTERNS, MessageType, build_catalogue, check_pattern
-from . import paths
-from .result import Result
+from ..sim.catalogue import PATTERNS, MessageType, build_catalogue, check_pattern
+from ..sim.draws import seed_sequence
+from ..sim.engine import Engine
+from ..sim.paths import forced_draws
+from .result import Result, _events_frame
 
 __all__ = ["event_graph", "topic_of", "ROLES"]
 
@@ -60,63 +64,6 @@ def topic_of(producer: str) -> str:
     'payment.events'
     """
     return producer + TOPIC_SUFFIX
-
-
-# -- which transfers can follow which (the spec side) --------------------------
-def _reachable_pairs(saga: Saga) -> list[tuple[tuple | None, tuple]]:
-    """Every ``(previous transfer, transfer)`` pair a saga of this spec can take.
-
-    Transfers are the catalogue's route keys. A saga goes ``start``, then
-    ``forward`` step by step; step ``k`` may ``fail`` (if ``failure_p > 0``);
-    then steps ``k-1 .. 0`` are compensated, each ending ``compensated`` or
-    ``compensation_failed`` as their probabilities allow.
-    """
-    steps, n = saga.steps, len(saga.steps)
-    can_pass = [s.failure_p < 1 for s in steps]
-    can_fail = [s.failure_p > 0 for s in steps]
-    reached = [all(can_pass[:k]) for k in range(n)]
-
-    def comp_variants(j):
-        q = steps[j].compensation_failure_p
-        return ([("compensated", j)] if q < 1 else []) + (
-            [("compensation_failed", j)] if q > 0 else [])
-
-    pairs: list[tuple[tuple | None, tuple]] = [(None, ("start",))]
-    for k in range(n):
-        if not reached[k]:
-            break
-        before = ("start",) if k == 0 else ("forward", k - 1)
-        if can_pass[k]:
-            pairs.append((before, ("forward", k)))
-        if can_fail[k]:
-            pairs.append((before, ("fail", k)))
-    compensating = [False] * n  # step j is compensated on some path
-    for j in range(n - 2, -1, -1):
-        preds = []
-        if reached[j + 1] and can_fail[j + 1]:
-            preds.append(("fail", j + 1))
-        if compensating[j + 1]:
-            preds.extend(comp_variants(j + 1))
-        if preds:
-            compensating[j] = True
-            pairs.extend((p, t) for p in preds for t in comp_variants(j))
-    return pairs
-
-
-def _route_messages(cat, transfer) -> list[MessageType]:
-    if transfer is None:
-        return []
-    return [cat.types[leg] for leg in cat.routes[transfer] if leg != DECIDE]
-
-
-def _triggers(messages, first: int):
-    """Yield ``(trigger, message)`` for ``messages[first:]``: trigger = latest earlier
-    message addressed to the message's sender, or ``None``."""
-    last_to: dict[str, MessageType] = {}
-    for i, m in enumerate(messages):
-        if i >= first:
-            yield last_to.get(m.source), m
-        last_to[m.target] = m
 
 
 # -- building the graph ---------------------------------------------------------
@@ -168,23 +115,14 @@ def _assemble(saga: Saga, pattern: str, messages, reactions) -> nx.MultiDiGraph:
 
 
 def _spec_graph(saga: Saga, pattern: str, transport: str = "sync") -> nx.MultiDiGraph:
+    """Every message of every path: the simulator walks one saga per path (sagalab.sim.paths)."""
     cat = build_catalogue(saga, pattern, transport)
-    messages: set[MessageType] = set()
-    reactions: dict[str, set] = {}
-    if cat.is_workflow:  # conditions, parallel steps or retries: walk every path
-        for trig, m in paths.reactions(cat):
-            messages.add(m)
-            if trig is not None:
-                reactions.setdefault(m.source, set()).add((trig.source, trig.name, m.name))
-        return _assemble(saga, pattern, messages, reactions)
-    for prev, transfer in _reachable_pairs(saga):
-        history = _route_messages(cat, prev)
-        route = history + _route_messages(cat, transfer)
-        for trig, m in _triggers(route, len(history)):
-            messages.add(m)
-            if trig is not None:
-                reactions.setdefault(m.source, set()).add((trig.source, trig.name, m.name))
-    return _assemble(saga, pattern, messages, reactions)
+    draws = forced_draws(cat)
+    engine = Engine(cat, arrival_rate=1.0, n_sagas=0, network=Network(hop=1.0),
+                    broker=Broker(latency=1.0), orchestrator=Orchestrator(overhead=1.0),
+                    trace=True, root=seed_sequence(0), plan=FaultPlan((), saga),
+                    forced=draws).run()
+    return _graph_of(saga, pattern, _events_frame(engine.events, cat.types))
 
 
 def _run_graph(result) -> nx.MultiDiGraph:
@@ -192,30 +130,43 @@ def _run_graph(result) -> nx.MultiDiGraph:
     if len(ev) == 0:
         raise ValueError("event_graph: result.events is empty; simulate with trace=True to "
                          "draw the graph of a run")
+    return _graph_of(result.saga, result.pattern, ev)
+
+
+def _graph_of(saga, pattern, ev) -> nx.MultiDiGraph:
+    """The graph of the messages in the event log ``ev``, with each participant's reactions."""
     cols = ["kind", "name", "source", "target", "channel"]
     ev = ev.sort_values("saga_id", kind="stable")
     messages = {MessageType(*row) for row in ev[cols].drop_duplicates().itertuples(index=False)}
     # Trigger of each row: the latest earlier row of the same saga addressed to its sender.
+    # A step's own result (completed, skipped, failed) answers its input (an event or a
+    # command), not a sibling's failure that reached it while it worked.
     sid = ev["saga_id"].to_numpy()
     source = ev["source"].astype(str).to_numpy()
     target = ev["target"].astype(str).to_numpy()
+    names = ev["name"].astype(str).to_numpy()
+    kinds = ev["kind"].astype(str).to_numpy()
+    results = {(s.name, e) for s in saga.steps
+               for e in (s.success_event, s.skip_event, s.failure_event)}
+    is_result = np.array([(s, m) in results for s, m in zip(source, names)], dtype=bool)
+    is_input = np.isin(kinds, ["success", "command"])
     rows = np.arange(len(ev))
     first_of_saga = np.r_[True, sid[1:] != sid[:-1]]
     saga_start = np.maximum.accumulate(np.where(first_of_saga, rows, 0))
     trigger = np.full(len(ev), -1)
     for p in np.unique(source):
-        addressed = np.where(target == p, rows, -1)
-        latest = np.r_[-1, np.maximum.accumulate(addressed)[:-1]]  # strictly earlier rows
-        mine = (source == p) & (latest >= saga_start)
-        trigger[mine] = latest[mine]
+        for only_inputs, sent in ((False, ~is_result), (True, is_result)):
+            addressed = np.where((target == p) & (is_input if only_inputs else True), rows, -1)
+            latest = np.r_[-1, np.maximum.accumulate(addressed)[:-1]]  # strictly earlier rows
+            mine = (source == p) & sent & (latest >= saga_start)
+            trigger[mine] = latest[mine]
     has = trigger >= 0
-    names = ev["name"].astype(str).to_numpy()
     triples = pd.DataFrame({"at": source[has], "p": source[trigger[has]],
                             "t": names[trigger[has]], "m": names[has]}).drop_duplicates()
     reactions: dict[str, set] = {}
     for at, p, t, m in triples.itertuples(index=False):
         reactions.setdefault(at, set()).add((p, t, m))
-    return _assemble(result.saga, result.pattern, messages, reactions)
+    return _assemble(saga, pattern, messages, reactions)
 
 
 def event_graph(saga_or_result, pattern: str | None = None,

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..model import _validate as v
-from ..sim.engine import OUTCOMES
+from ..sim.record import OUTCOMES
 from .result import as_results
 
 __all__ = ["fault_table", "stuck_sagas"]

@@ -15,54 +15,48 @@ import numpy as np
 import pandas as pd
 
 from ..sim.catalogue import CHANNELS, KINDS
-from ..sim.delivery import FAULT_FIELDS
-from ..sim.engine import EVENT_FIELDS, OUTCOMES, SAGA_FIELDS, STUCK
+from ..sim.engine import EVENT_FIELDS
+from ..sim.record import OUTCOMES, STUCK
 from . import isolation
 from . import trace as _trace
 
 __all__ = ["Result", "warmup_count", "as_results"]
 
 
-def _sagas_frame(flat, n_sagas: int, step_names, width: int) -> pd.DataFrame:
-    fields = SAGA_FIELDS + (FAULT_FIELDS if width > len(SAGA_FIELDS) else ())
-    rec = np.frombuffer(flat, dtype=float).reshape(-1, len(fields))
-    rec = rec[np.argsort(rec[:, 0], kind="stable")]
-    if len(rec) < n_sagas:  # sagas that left no record never ended: stuck, nothing known
-        blank = np.zeros((n_sagas, len(fields)))
-        blank[:, 0] = np.arange(n_sagas)
-        blank[:, 1:3] = np.nan
-        blank[:, fields.index("outcome")] = STUCK
-        blank[:, fields.index("failed_step")] = -1
-        blank[rec[:, 0].astype(np.int64)] = rec
-        rec = blank
-    cols = {f: rec[:, i] for i, f in enumerate(fields)}
-    zeros = np.zeros(len(rec))
-    df = pd.DataFrame({
-        "saga_id": rec[:, 0].astype(np.int64),
-        "start": cols["start"],
-        "end": cols["end"],
-        "latency": cols["end"] - cols["start"],
-        "outcome": pd.Categorical.from_codes(cols["outcome"].astype(np.int8), OUTCOMES),
-        "failed_step": pd.Categorical.from_codes(cols["failed_step"].astype(np.int16),
+def _sagas_frame(cols: dict, step_names) -> pd.DataFrame:
+    """``result.sagas`` from the simulator's columns (see :mod:`sagalab.sim.record`)."""
+    c = {name: np.frombuffer(col, dtype=col.typecode) if len(col) else
+         np.zeros(0, dtype=col.typecode) for name, col in cols.items()}
+    order = np.argsort(c["saga_id"], kind="stable")
+    if not (order == np.arange(len(order))).all():
+        c = {name: x[order] for name, x in c.items()}
+    return pd.DataFrame({
+        "saga_id": c["saga_id"].astype(np.int64, copy=False),
+        "start": c["start"],
+        "end": c["end"],
+        "latency": c["end"] - c["start"],
+        "outcome": pd.Categorical.from_codes(c["outcome"].astype(np.int8, copy=False),
+                                             OUTCOMES),
+        "failed_step": pd.Categorical.from_codes(c["failed_step"].astype(np.int16, copy=False),
                                                  list(step_names)),
-        "steps_completed": cols["steps_completed"].astype(np.int16),
-        "compensations": cols["compensations"].astype(np.int16),
-        "messages": cols["messages"].astype(np.int32),
-        "queueing": cols["queueing"],
-        "service": cols["service"],
-        "transit": cols["transit"],
-        "coordination": cols["coordination"],
-        "fault_wait": cols.get("fault_wait", zeros),
-        "inconsistent": cols["inconsistent"],
-        "duplicates": cols.get("duplicates", zeros).astype(np.int32),
-        "retries": cols.get("retries", zeros).astype(np.int32),
-        "late_replies": cols.get("late_replies", zeros).astype(np.int32),
+        "steps_completed": c["steps_completed"].astype(np.int16, copy=False),
+        "compensations": c["compensations"].astype(np.int16, copy=False),
+        "messages": c["messages"].astype(np.int32),
+        "queueing": c["queueing"],
+        "service": c["service"],
+        "transit": c["transit"],
+        "coordination": c["coordination"],
+        "fault_wait": c["fault_wait"],
+        "inconsistent": c["inconsistent"],
+        "duplicates": c["duplicates"].astype(np.int32),
+        "retries": c["retries"].astype(np.int32),
+        "late_replies": c["late_replies"].astype(np.int32),
     })
-    return df
 
 
 def _events_frame(flat, types) -> pd.DataFrame:
     rec = np.frombuffer(flat, dtype=float).reshape(-1, len(EVENT_FIELDS))
+    rec = rec[np.argsort(rec[:, 0], kind="stable")]  # recorded when computed: sort by send time
     msg = rec[:, 3].astype(np.int32)
 
     def cat(values, categories):
@@ -81,6 +75,15 @@ def _events_frame(flat, types) -> pd.DataFrame:
         "target": cat([t.target for t in types], participants),
         "channel": cat([t.channel for t in types], list(CHANNELS)),
         "delivered": rec[:, 1],
+    })
+
+
+def _consumed_frame(flat, step_names) -> pd.DataFrame:
+    rec = np.frombuffer(flat, dtype=float).reshape(-1, 3)
+    return pd.DataFrame({
+        "service": pd.Categorical.from_codes(rec[:, 0].astype(np.int16), list(step_names)),
+        "delivered": rec[:, 1],
+        "done": rec[:, 2],
     })
 
 
@@ -123,34 +126,40 @@ class Result:
     stations: pd.DataFrame
     params: dict = field(repr=False)
     state: pd.DataFrame | None = field(default=None, repr=False)
+    consumed: pd.DataFrame | None = field(default=None, repr=False)
 
     @classmethod
     def from_engine(cls, engine, params: dict) -> Result:
         saga = engine.cat.saga
-        width = len(SAGA_FIELDS) + (len(FAULT_FIELDS) if hasattr(engine, "plan") else 0)
-        sagas = _sagas_frame(engine.sagas, engine.n_sagas, saga.step_names, width)
+        sagas = _sagas_frame(engine.columns.cols, saga.step_names)
         for name, blocks in engine.world.attribute_values.items():  # the saga's attributes
             col = np.concatenate(blocks)[:len(sagas)]
             sagas[name] = pd.Categorical(col) if col.dtype.kind == "U" else col
         events = _events_frame(engine.events, engine.cat.types)
-        duration = float(engine.env.now)
+        duration = float(engine.duration)
         rows = []
-        n = len(saga.steps)
-        for i, name in enumerate(engine.station_names):
-            if i == n and saga.initiator_time is None:
-                continue  # an initiator whose work takes no time has no station
-            if i == n + 1 and not engine.uses_decisions:
-                continue  # no coordinator in this run
-            cap = engine.capacities[i]
-            rows.append({"station": name, "capacity": cap, "served": engine.served[i],
-                         "busy": engine.busy[i],
-                         "utilization": engine.busy[i] / (cap * duration) if duration else 0.0})
+        stations = list(engine.stations)
+        if saga.initiator_time is None:
+            stations.pop()  # an initiator whose work takes no time has no station
+        if engine.uses_decisions:
+            stations.append(engine.orch)
+        for st in stations:
+            cap = st.capacity
+            rows.append({"station": st.name, "capacity": cap, "served": st.served,
+                         "busy": st.busy,
+                         "utilization": st.busy / (cap * duration) if duration else 0.0})
         stations = pd.DataFrame(rows, columns=["station", "capacity", "served", "busy",
                                                "utilization"]).set_index("station")
         params = dict(params, duration=duration)
-        state = (isolation.state_frame(engine.state_table(), params["state"])
-                 if hasattr(engine, "state_table") else None)
-        return cls(sagas=sagas, events=events, stations=stations, params=params, state=state)
+        state = None
+        if engine.ledgers is not None:
+            rows = [row for led in engine.ledgers if led is not None for row in led.close()]
+            state = isolation.state_frame(rows, params["state"])
+        consumed = None
+        if engine.consumed is not None:
+            consumed = _consumed_frame(engine.consumed, saga.step_names)
+        return cls(sagas=sagas, events=events, stations=stations, params=params, state=state,
+                   consumed=consumed)
 
     @property
     def pattern(self) -> str:

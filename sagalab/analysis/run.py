@@ -1,6 +1,8 @@
 """Run a saga under a pattern: ``sl.simulate`` and ``sl.compare``."""
 from __future__ import annotations
 
+import warnings
+
 import pandas as pd
 
 from ..model import _validate as v
@@ -8,20 +10,24 @@ from ..model.faults import FaultPlan
 from ..model.infrastructure import Broker, Network, Orchestrator
 from ..model.specs import Saga
 from ..model.state import check_states
-from ..sim.catalogue import SEED_PATTERNS, build_catalogue, check_pattern, stages_of
-from ..sim.delivery import FaultEngine, FaultWorld, needs_fault_engine
-from ..sim.draws import World, seed_sequence
+from ..sim import capabilities
+from ..sim.catalogue import SEED_PATTERNS, build_catalogue, check_pattern
+from ..sim.draws import seed_sequence
 from ..sim.engine import Engine
-from ..sim.ledger import StateEngine
 from .result import Result
 
-__all__ = ["simulate", "compare"]
+__all__ = ["simulate", "compare", "NotApplicable"]
+
+
+class NotApplicable(UserWarning):
+    """A setting that has no effect in the pattern that runs (:mod:`sagalab.sim.capabilities`)."""
 
 
 def simulate(saga: Saga, pattern: str, *, arrival_rate: float, n_sagas: int, seed=0,
              network: Network | None = None, broker: Broker | None = None,
              orchestrator: Orchestrator | None = None, trace: bool = True,
-             faults=None, transport: str = "sync", state=None) -> Result:
+             faults=None, transport: str = "sync", state=None,
+             warn_unused: bool = True) -> Result:
     """Simulate ``n_sagas`` sagas arriving as a Poisson process under ``pattern``.
 
     Parameters
@@ -47,12 +53,10 @@ def simulate(saga: Saga, pattern: str, *, arrival_rate: float, n_sagas: int, see
         Record every message in ``result.events`` (turn off for very long runs).
     faults : list of Outage, optional
         Outages of services, the orchestrator or the broker (see
-        :mod:`sagalab.faults`). A run without faults or delivery semantics
-        (timeouts, retries, redelivery, partitions, a durable log,
-        compensation retries) runs the plain engine at full speed. Faults
-        apply to choreography and synchronous orchestration (or hybrid without
-        multi-step stages) of sagas without conditions, parallel steps or
-        retriable retries; other combinations are refused with a ValueError.
+        :mod:`sagalab.model.faults`). Every fault and delivery setting
+        (timeouts, retries, redelivery, partitions, commits, a durable log,
+        compensation retries) composes with every pattern, transport and
+        workflow feature; parts a run does not configure cost nothing.
     transport : {"sync", "async"}
         How the orchestrator's commands and replies travel (orchestration and
         hybrid): ``"sync"`` as synchronous network hops, ``"async"`` through
@@ -61,8 +65,12 @@ def simulate(saga: Saga, pattern: str, *, arrival_rate: float, n_sagas: int, see
     state : list of Stock or Credit, optional
         Business state the steps' services keep (stock per product, credit
         per customer), with each service's isolation countermeasure (see
-        :mod:`sagalab.state` and :mod:`sagalab.isolation`); its operations
-        are ``result.state``, its anomalies ``result.anomalies()``.
+        :mod:`sagalab.model.state` and :mod:`sagalab.sim.ledger`); its
+        operations are ``result.state``, its anomalies ``result.anomalies()``.
+    warn_unused : bool
+        Warn (:class:`NotApplicable`) when a setting has no effect in this
+        pattern (e.g. a durable log under choreography). The settings are
+        listed in ``result.params["not_applicable"]`` either way.
 
     Returns
     -------
@@ -71,7 +79,7 @@ def simulate(saga: Saga, pattern: str, *, arrival_rate: float, n_sagas: int, see
     Raises
     ------
     ValueError, TypeError
-        For bad input, before anything runs.
+        For bad input, or settings that cannot be combined, before anything runs.
 
     Examples
     --------
@@ -93,38 +101,17 @@ def simulate(saga: Saga, pattern: str, *, arrival_rate: float, n_sagas: int, see
     v.flag("simulate", "trace", trace)
     plan = FaultPlan(faults, saga)
     states = check_states(state, saga)
+    cat = build_catalogue(saga, pattern, transport)
+    unused = capabilities.check(cat, plan, network, broker, orchestrator, states)
+    if unused and warn_unused:
+        warnings.warn(f"simulate({pattern!r}, transport={transport!r}): these settings have no "
+                      f"effect here: " + "; ".join(unused), NotApplicable, stacklevel=2)
     params = dict(saga=saga, pattern=pattern, arrival_rate=rate, n_sagas=n, seed=seed,
                   network=network, broker=broker, orchestrator=orchestrator, trace=trace,
-                  faults=plan.outages, transport=transport, state=states)
-    kw = dict(n_sagas=n, network=network, broker=broker, orchestrator=orchestrator,
-              trace=trace, root=root)
-    cat = build_catalogue(saga, pattern, transport)
-    fault_engine = needs_fault_engine(saga, pattern, plan, network, broker, orchestrator)
-    if states:
-        if fault_engine:
-            raise ValueError("simulate: business state (state=...) runs on the plain engine "
-                             "only; remove faults and delivery semantics (timeouts, retries, "
-                             "redelivery, partitions, durable_log, compensation_retries) or "
-                             "the state")
-        if cat.is_workflow:
-            raise ValueError("simulate: business state (state=...) is modelled for sagas "
-                             "without conditions, parallel steps or retriable retries; this "
-                             "saga has some")
-        engine = StateEngine(cat, World(saga, rate, root), states=states, **kw)
-    elif fault_engine:
-        staged = pattern == "hybrid" and len(set(stages_of(saga, pattern))) < len(saga.steps)
-        if cat.is_workflow or staged or transport != "sync":
-            raise ValueError("simulate: faults and delivery semantics (outages, timeouts, "
-                             "retries, redelivery, partitions, a durable log, compensation "
-                             "retries) are modelled for choreography and synchronous "
-                             "orchestration (or hybrid without multi-step stages) of sagas "
-                             "without conditions, parallel steps or retriable retries; this "
-                             "run asks for both")
-        world = FaultWorld(saga, rate, root, broker.redelivery_p if pattern == "choreography"
-                           else 0.0)
-        engine = FaultEngine(cat, world, plan=plan, **kw)
-    else:
-        engine = Engine(cat, World(saga, rate, root), **kw)
+                  faults=plan.outages, transport=transport, state=states,
+                  not_applicable=tuple(unused))
+    engine = Engine(cat, arrival_rate=rate, n_sagas=n, network=network, broker=broker,
+                    orchestrator=orchestrator, trace=trace, root=root, plan=plan, states=states)
     return Result.from_engine(engine.run(), params)
 
 

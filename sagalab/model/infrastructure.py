@@ -97,6 +97,15 @@ class Broker:
         its events from this many partitions (keyed by saga id), each in
         order by one consumer: a slow event holds up the ones behind it, and
         a service works on at most ``partitions`` events at once.
+    commit_every : int
+        A consumer commits its position (its offset) after every
+        ``commit_every`` messages it has worked (1: after each, as a consumer
+        that acknowledges every message). When its service crashes, what it
+        consumed since its last commit is delivered again after recovery:
+        duplicates in a batch, as in Kafka after a crash or a rebalance.
+    commit_interval : float or None
+        Seconds between commits instead (Kafka's ``auto.commit.interval.ms``,
+        5 s by default there); ``None`` commits by count.
 
     Examples
     --------
@@ -110,6 +119,8 @@ class Broker:
     latency: Distribution = Constant(DEFAULT_LATENCY)
     redelivery_p: float = 0.0
     partitions: int | None = None
+    commit_every: int = 1
+    commit_interval: float | None = None
 
     def __post_init__(self):
         set_ = object.__setattr__
@@ -117,6 +128,11 @@ class Broker:
         set_(self, "redelivery_p", v.probability("Broker", "redelivery_p", self.redelivery_p))
         if self.partitions is not None:
             set_(self, "partitions", v.count("Broker", "partitions", self.partitions))
+        set_(self, "commit_every", v.count("Broker", "commit_every", self.commit_every))
+        if self.commit_interval is not None:
+            set_(self, "commit_interval", v.real("Broker", "commit_interval",
+                                                 self.commit_interval, low_open=True,
+                                                 what="a time > 0 seconds or None"))
 
 
 @dataclass(frozen=True)
@@ -137,6 +153,13 @@ class Orchestrator:
     log_latency : Distribution or float
         Time of one durable write, added to every decision when
         ``durable_log`` is on, seconds.
+    compensate_unknown : bool
+        A call that gave up without knowing whether the service acted (it
+        timed out, or the connection broke): ``True`` compensates that step
+        too (its compensation is a no-op if nothing was done), as real saga
+        engines do. ``False`` replays the seed's orchestrator, which records a
+        step only after its call returns: the effect of a call that timed out
+        after acting is never compensated.
 
     Examples
     --------
@@ -151,6 +174,7 @@ class Orchestrator:
     overhead: Distribution = Constant(DEFAULT_OVERHEAD)
     durable_log: bool = False
     log_latency: Distribution = Constant(DEFAULT_LOG_LATENCY)
+    compensate_unknown: bool = True
 
     def __post_init__(self):
         set_ = object.__setattr__
@@ -159,3 +183,5 @@ class Orchestrator:
         set_(self, "durable_log", v.flag("Orchestrator", "durable_log", self.durable_log))
         set_(self, "log_latency",
              as_distribution("Orchestrator", "log_latency", self.log_latency))
+        set_(self, "compensate_unknown",
+             v.flag("Orchestrator", "compensate_unknown", self.compensate_unknown))

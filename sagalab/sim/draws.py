@@ -27,7 +27,8 @@ import numpy as np
 from ..model.distributions import Constant, Distribution
 from ..model.specs import Saga
 
-__all__ = ["BLOCK", "seed_sequence", "stream", "World", "Sampler", "SagaDraws", "saga_draws"]
+__all__ = ["BLOCK", "seed_sequence", "stream", "World", "SagaDraw", "Sampler", "SagaDraws",
+           "saga_draws", "constant_or_sampler"]
 
 BLOCK = 4096  # sagas drawn per vectorised block
 
@@ -78,25 +79,41 @@ def constant_or_sampler(dist: Distribution, root, *key):
     return None, Sampler(dist, stream(root, *key))
 
 
+class SagaDraw:
+    """The world one saga meets: its work times, failures, attributes' verdicts.
+
+    ``svc[k]`` work of step ``k`` (its first attempt); ``fails[k]`` whether it
+    fails on its business rule (``None``: no step can); ``comp[k]`` the work of
+    its compensation and ``cfails[k]`` how many tries of it fail (``None``: no
+    compensation can run); ``init`` the initiator's work at the start and the
+    end (``None``: none); ``runs[k]`` whether step ``k``'s condition holds
+    (``None``: no conditions); ``retry[k]`` the work of a retriable step's
+    further attempts (``None``: no retries); ``orders[k]`` the (key, amount)
+    of a step with business state.
+    """
+
+    __slots__ = ("svc", "fails", "comp", "cfails", "init", "runs", "retry", "orders")
+
+    def __init__(self, svc, fails, comp, cfails, init, runs, retry, orders):
+        self.svc, self.fails, self.comp, self.cfails = svc, fails, comp, cfails
+        self.init, self.runs, self.retry, self.orders = init, runs, retry, orders
+
+
 class World:
     """Per-saga random draws for one saga spec and seed, block by block.
 
-    ``block(b)`` returns, for sagas ``b*BLOCK ...``: inter-arrival times,
-    service times per step, the index of the first failing step (``n`` when
-    none fails), compensation times, compensation failures and initiator
-    times (start, end), as Python lists (fast to index in the simulation).
-    With ``detailed=True`` (sagas with conditions, parallel steps or retries)
-    a seventh item gives, per saga, ``(runs, fails, retry_times)``: whether
-    each step runs, whether each step fails, and for retriable steps the
-    service times of the attempts after the first (``None`` when no step is
-    retriable with ``failure_p > 0``).
+    ``block(size)`` returns the next ``size`` sagas' inter-arrival times and
+    their :class:`SagaDraw` s. Compensation draws are made when a step can
+    fail on a business rule, or when ``compensations=True`` (a run whose
+    faults or business state can make a saga compensate).
 
     Attributes have streams keyed by their *name*, retriable steps draw their
     attempts from their failure stream, so adding either leaves every other
     draw unchanged.
     """
 
-    def __init__(self, saga: Saga, arrival_rate: float, root: np.random.SeedSequence):
+    def __init__(self, saga: Saga, arrival_rate: float, root: np.random.SeedSequence, *,
+                 compensations: bool = False, orders=None):
         self.saga, self.rate, self.root = saga, arrival_rate, root
         n = len(saga.steps)
         self._arr = stream(root, ARRIVALS)
@@ -105,18 +122,23 @@ class World:
                       if s.failure_p > 0 and s.kind != "retriable" else None
                       for j, s in enumerate(saga.steps)]
         self.can_fail = any(r is not None for r in self._fail)
+        self.draw_comp = self.can_fail or compensations
         self._comp = [stream(root, STEP, j, COMP) for j in range(n)]
         self._comp_fail = [stream(root, STEP, j, COMP_FAIL)
                            if s.compensation_failure_p > 0 else None
                            for j, s in enumerate(saga.steps)]
+        self._extra = [stream(root, FAULTS, 0, j) if s.compensation_retries
+                       and s.compensation_failure_p > 0 else None
+                       for j, s in enumerate(saga.steps)]
         self._ini = stream(root, INITIATOR) if saga.initiator_time is not None else None
-        self.detailed = False  # set by the engine for sagas that need the extra draws
         self._attrs = [(name, dist, stream(root, ATTRIBUTE, zlib.crc32(name.encode())))
                        for name, dist in saga.attributes]
         self.attribute_values = {name: [] for name, _ in saga.attributes}
         self._retry = [(stream(root, STEP, j, FAIL), stream(root, STEP, j, RETRY))
                        if s.kind == "retriable" and s.failure_p > 0 else None
                        for j, s in enumerate(saga.steps)]
+        self._conditions = any(s.when is not None for s in saga.steps)
+        self._orders = orders
 
     def attributes_block(self, size: int) -> dict:
         """Draw (and keep, for ``result.sagas``) every attribute of the next sagas."""
@@ -126,8 +148,8 @@ class World:
             self.attribute_values[name].append(out[name])
         return out
 
-    def extra_block(self, size: int, fails, attrs: dict):
-        """Per saga ``(runs, fails, retry_times)`` for the workflow engine."""
+    def runs_block(self, size: int, attrs: dict) -> list:
+        """Per saga, whether each step's condition holds."""
         runs = np.ones((size, len(self.saga.steps)), dtype=bool)
         for j, s in enumerate(self.saga.steps):
             if s.when is None:
@@ -138,51 +160,62 @@ class World:
                 names = list(attrs)
                 runs[:, j] = [bool(s.when(dict(zip(names, row))))
                               for row in zip(*(attrs[k].tolist() for k in names))]
-        retry = None
-        if any(r is not None for r in self._retry):
-            retry = [[[] for _ in self.saga.steps] for _ in range(size)]
-            for j, (s, r) in enumerate(zip(self.saga.steps, self._retry)):
-                if r is None:
-                    continue
-                extra = r[0].geometric(1.0 - s.failure_p, size) - 1  # failed attempts
-                times = s.service_time.sample(r[1], int(extra.sum())).tolist()
-                pos = 0
-                for i, m in enumerate(extra.tolist()):
-                    retry[i][j] = times[pos:pos + m]
-                    pos += m
-        runs_rows = runs.tolist() if any(s.when is not None for s in self.saga.steps) else \
-            [None] * size
-        return list(zip(runs_rows, fails.tolist(), retry or [None] * size))
+        return runs.tolist()
+
+    def retry_block(self, size: int) -> list:
+        """Per saga, per step: the work of a retriable step's attempts after the first."""
+        retry = [[[] for _ in self.saga.steps] for _ in range(size)]
+        for j, (s, r) in enumerate(zip(self.saga.steps, self._retry)):
+            if r is None:
+                continue
+            extra = r[0].geometric(1.0 - s.failure_p, size) - 1  # failed attempts
+            times = s.service_time.sample(r[1], int(extra.sum())).tolist()
+            pos = 0
+            for i, m in enumerate(extra.tolist()):
+                retry[i][j] = times[pos:pos + m]
+                pos += m
+        return retry
+
+    def fails_block(self, size: int) -> np.ndarray:
+        fails = np.zeros((size, len(self.saga.steps)), dtype=bool)
+        for j, (s, r) in enumerate(zip(self.saga.steps, self._fail)):
+            if r is not None:
+                fails[:, j] = r.random(size) < s.failure_p
+        return fails
 
     def block(self, size: int):
-        saga, n = self.saga, len(self.saga.steps)
+        """The next ``size`` sagas: ``(inter-arrival times, [SagaDraw, ...])``."""
+        saga = self.saga
+        none = [None] * size
         inter = self._arr.exponential(1.0 / self.rate, size).tolist()
         svc = np.column_stack([s.service_time.sample(r, size)
                                for s, r in zip(saga.steps, self._svc)]).tolist()
-        fail_at = comp = comp_fail = None
-        fails = np.zeros((size, n), dtype=bool)
-        if self.can_fail:
-            for j, (s, r) in enumerate(zip(saga.steps, self._fail)):
-                if r is not None:
-                    fails[:, j] = r.random(size) < s.failure_p
-            fail_at = np.where(fails.any(axis=1), fails.argmax(axis=1), n).tolist()
-            comp, comp_fail = self.compensations(size)
-        init = None
+        fails = self.fails_block(size).tolist() if self.can_fail else none
+        comp, cfails = self.compensations(size) if self.draw_comp else (none, none)
+        init = none
         if self._ini is not None:
             init = saga.initiator_time.sample(self._ini, 2 * size).reshape(size, 2).tolist()
         attrs = self.attributes_block(size) if self._attrs else {}
-        extra = self.extra_block(size, fails, attrs) if self.detailed else None
-        return inter, svc, fail_at, comp, comp_fail, init, extra
+        runs = self.runs_block(size, attrs) if self._conditions else none
+        retry = self.retry_block(size) if any(r is not None for r in self._retry) else none
+        orders = self._orders.block(size) if self._orders is not None else none
+        return inter, [SagaDraw(*row) for row in zip(svc, fails, comp, cfails, init, runs,
+                                                      retry, orders)]
 
     def compensations(self, size: int):
-        """Compensation times and whether each compensation fails, for the next ``size`` sagas."""
+        """Compensation times and how many tries of each fail, for the next ``size`` sagas."""
         saga, n = self.saga, len(self.saga.steps)
         comp = np.column_stack([s.compensation.sample(r, size)
                                 for s, r in zip(saga.steps, self._comp)]).tolist()
-        cf = np.zeros((size, n), dtype=bool)
+        cf = np.zeros((size, n), dtype=np.int64)
         for j, (s, r) in enumerate(zip(saga.steps, self._comp_fail)):
             if r is not None:
                 cf[:, j] = r.random(size) < s.compensation_failure_p
+        for j, (s, r) in enumerate(zip(saga.steps, self._extra)):
+            if r is not None:  # every further try fails too with the same probability
+                p = s.compensation_failure_p
+                extra = r.geometric(1.0 - p, size) - 1 if p < 1 else np.full(size, 1 << 30)
+                cf[:, j] += np.where(cf[:, j] > 0, extra, 0)
         return comp, cf.tolist()
 
 
@@ -229,26 +262,17 @@ def saga_draws(saga: Saga, arrival_rate: float, n_sagas: int, seed=0) -> SagaDra
     >>> d.service.shape, bool((d.start[1:] >= d.start[:-1]).all())
     ((5, 3), True)
     """
-    world = World(saga, float(arrival_rate), seed_sequence(seed))
+    world = World(saga, float(arrival_rate), seed_sequence(seed), compensations=True)
     k = len(saga.steps)
-    inter, svc, fails, comp, cfail, init = [], [], [], [], [], []
-    done = 0
-    while done < n_sagas:
-        size = min(BLOCK, n_sagas - done)
-        b_inter, b_svc, fail_at, b_comp, b_cfail, b_init, _ = world.block(size)
-        if b_comp is None:
-            b_comp, b_cfail = world.compensations(size)
+    inter, rows = [], []
+    while len(rows) < n_sagas:
+        b_inter, b_rows = world.block(min(BLOCK, n_sagas - len(rows)))
         inter += b_inter
-        svc += b_svc
-        at = np.asarray(fail_at if fail_at is not None else [k] * size)
-        fails.append(at[:, None] == np.arange(k)[None, :])
-        comp += b_comp
-        cfail += b_cfail
-        if b_init is not None:
-            init += b_init
-        done += size
-    return SagaDraws(start=np.cumsum(inter), service=np.asarray(svc, dtype=float).reshape(-1, k),
-                     fails=np.concatenate(fails).reshape(-1, k),
-                     compensation=np.asarray(comp, dtype=float).reshape(-1, k),
-                     compensation_fails=np.asarray(cfail, dtype=bool).reshape(-1, k),
+        rows += b_rows
+    fails = [d.fails if d.fails is not None else [False] * k for d in rows]
+    init = [d.init for d in rows] if saga.initiator_time is not None else None
+    return SagaDraws(start=np.cumsum(inter), service=np.asarray([d.svc for d in rows]),
+                     fails=np.asarray(fails, dtype=bool).reshape(-1, k),
+                     compensation=np.asarray([d.comp for d in rows]).reshape(-1, k),
+                     compensation_fails=np.asarray([d.cfails for d in rows]).reshape(-1, k) > 0,
                      initiator=np.asarray(init, dtype=float) if init else None)

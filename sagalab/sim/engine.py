@@ -1,23 +1,16 @@
-"""The discrete-event engine: one SimPy process per saga, shared by every pattern.
+"""The engine: one SimPy environment, the parts a run configured, and its sagas.
 
-A saga's life is the same story in every pattern (the seed's):
+:class:`Engine` builds what one run needs and nothing more: a station per
+step's service, the initiator and the orchestrator; the links' delays; the
+fault plan where it hits something; the business-state ledgers; the event
+log when tracing. Then it starts one :func:`~sagalab.sim.saga.saga_process`
+per arriving saga (Poisson arrivals, draws from :mod:`sagalab.sim.draws`)
+and runs until every saga has ended or can never end.
 
-1. the initiator (Order service) creates the order;
-2. the saga is handed to the first step; each step queues for a worker of
-   its service (a SimPy ``Resource``: FIFO, ``capacity`` workers), works for
-   its drawn service time, and either completes or fails;
-3. after a failure, the steps that completed are compensated in reverse
-   order, each at its own service;
-4. the initiator completes or cancels the order, and the saga ends.
-
-Between two of these moves the saga *travels* along a route from
-:mod:`sagalab.messages`: one broker event in choreography, reply + decision
-+ command in orchestration. The engine walks the route, records each message
-(when tracing) and accumulates where the time went: queueing, service,
-transit and coordination.
-
-The engine keeps one set of stations and one event recorder for all
-patterns; the only per-pattern knowledge is the catalogue's routes.
+Parts a run does not configure are the plain ones: a station without
+outages answers on arrival (:class:`~sagalab.sim.stations.Station`), a
+broker without outages is a delay, an orchestrator without crashes is a
+FIFO queue of decisions. So features a run does not use cost nothing.
 """
 from __future__ import annotations
 
@@ -25,155 +18,178 @@ from array import array
 
 import simpy
 
-from .catalogue import DECIDE, Catalogue
-from .draws import BLOCK, INFRA, World, constant_or_sampler
+from ..model.faults import BROKER, ORCHESTRATOR
+from .delivery import crash_replays
+from .draws import BLOCK, FAULTS, INFRA, Sampler, World, constant_or_sampler, stream
+from .ledger import Ledger, StateDraws
+from .links import Delay
+from .record import STUCK, Columns
+from .saga import saga_process
+from .stations import QueueStation, Station
 
-__all__ = ["Engine", "OUTCOMES", "SAGA_FIELDS"]
+__all__ = ["Engine"]
 
-OUTCOMES = ("completed", "compensated", "dlq", "stuck")
-COMPLETED, COMPENSATED, DLQ, STUCK = range(4)
-#: The fields of one saga record, in order (see Result.sagas for their meaning).
-SAGA_FIELDS = ("saga_id", "start", "end", "outcome", "failed_step", "steps_completed",
-               "compensations", "messages", "queueing", "service", "transit", "coordination",
-               "inconsistent")
 EVENT_FIELDS = ("time", "delivered", "saga_id", "message")
+FORCED_GAP = 1e4  # seconds between two forced sagas: each runs alone
 
 
 class Engine:
-    """Runs ``n_sagas`` sagas of one catalogue (saga x pattern) on one world."""
+    """Runs ``n_sagas`` sagas of one catalogue (saga x pattern x transport).
 
-    def __init__(self, catalogue: Catalogue, world: World, *, n_sagas: int, network, broker,
-                 orchestrator, trace: bool, root):
+    Parameters are the validated arguments of :func:`sagalab.simulate`;
+    ``plan`` is a :class:`~sagalab.model.faults.FaultPlan`, ``states`` a tuple
+    of business states.
+    """
+
+    def __init__(self, catalogue, *, arrival_rate, n_sagas, network, broker, orchestrator,
+                 trace, root, plan, states=(), forced=None):
         saga = catalogue.saga
         self.env = env = simpy.Environment()
-        self.cat, self.world, self.n_sagas, self.trace = catalogue, world, n_sagas, trace
-        n = len(saga.steps)
-        # Stations: steps 0..n-1, then the initiator, then the orchestrator.
-        self.station_names = list(saga.step_names) + [saga.initiator, "orchestrator"]
-        self.capacities = [s.capacity for s in saga.steps] + [saga.initiator_capacity,
-                                                              orchestrator.capacity]
-        self.resources = [simpy.Resource(env, c) for c in self.capacities]
-        self.busy = [0.0] * (n + 2)
-        self.served = [0] * (n + 2)
-        # Delay per message type: (constant, sampler) by channel.
-        delays = {"network": constant_or_sampler(network.hop, world.root, INFRA, 0),
-                  "broker": constant_or_sampler(broker.latency, world.root, INFRA, 1),
-                  "local": (0.0, None)}
-        self.overhead = constant_or_sampler(orchestrator.overhead, world.root, INFRA, 2)
-        skip_decisions = orchestrator.overhead.is_zero
-        legs = []
-        for mt in catalogue.types:
-            const, sampler = delays[mt.channel]
-            legs.append((len(legs), const, sampler))
-
-        def compile_route(route):
-            return tuple(None if leg == DECIDE else legs[leg] for leg in route
-                         if not (leg == DECIDE and skip_decisions))
-
-        self.routes = {k: compile_route(r) for k, r in catalogue.routes.items()}
-        self.sagas = array("d")
+        self.cat, self.n_sagas, self.trace = catalogue, n_sagas, trace
+        self.n = n = len(saga.steps)
+        self.steps = saga.steps
+        self.idem = [s.idempotent for s in saga.steps]
+        self.outbox = [s.outbox for s in saga.steps]
+        self.network, self.broker_spec = network, broker
+        self.orch_channel = 1 if catalogue.transport == "async" else 0
+        # -- faults: only where the plan hits something this run uses
+        self.plan = plan if plan else None
+        uses_broker = not catalogue.orchestrated or catalogue.transport == "async" \
+            or catalogue.has_chains
+        self.broker_plan = plan if plan and plan.hits(BROKER) and uses_broker else None
+        self.orch_plan = plan if plan and plan.hits(ORCHESTRATOR) and catalogue.orchestrated \
+            else None
+        self.durable = orchestrator.durable_log and catalogue.orchestrated
+        self.compensate_unknown = orchestrator.compensate_unknown
+        self.spawn = self.orch_channel == 0 and any(st.call for st in catalogue.stages) and (
+            network.timeout is not None or self.orch_plan is not None)
+        # -- business state
+        self.states = tuple(states)
+        self.ledgers = None
+        if states:
+            self.ledgers = [None] * n
+            for i, s in enumerate(states):
+                j = saga.step_names.index(s.step)
+                self.ledgers[j] = Ledger(env, s, i, j)
+        # -- stations: the steps', the initiator's, the orchestrator's
+        parts = broker.partitions if uses_broker else None
+        self.stations = []
+        for j, s in enumerate(saga.steps):
+            if (self.ledgers is not None and self.ledgers[j] is not None) or parts:
+                self.stations.append(QueueStation(env, s.name, s.capacity, plan, parts))
+            else:
+                self.stations.append(Station(s.name, s.capacity, plan))
+        self.stations.append(Station(saga.initiator, saga.initiator_capacity))
+        self.orch = Station("orchestrator", orchestrator.capacity)
+        if self.ledgers is not None:
+            for led in self.ledgers:
+                if led is not None:
+                    led.station = self.stations[led.step]
+        # -- links and draws
+        self.hop = Delay(constant_or_sampler(network.hop, root, INFRA, 0))
+        self.latency = Delay(constant_or_sampler(broker.latency, root, INFRA, 1))
+        self.overhead = Delay(constant_or_sampler(orchestrator.overhead, root, INFRA, 2))
+        self.log_latency = Delay(constant_or_sampler(orchestrator.log_latency, root, INFRA, 3))
+        self.backoff = Delay(constant_or_sampler(network.backoff, root, INFRA, 4))
+        self.uses_decisions = catalogue.orchestrated and not (
+            orchestrator.overhead.is_zero and not self.durable)
+        self.redelivery_p = broker.redelivery_p if uses_broker else 0.0
+        self.redelivery = Sampler(_UNIFORM, stream(root, FAULTS, 1)) if self.redelivery_p \
+            else None
+        self.commit_every, self.commit_interval = broker.commit_every, broker.commit_interval
+        self.commit_logs = None
+        if plan and uses_broker and (self.commit_every > 1 or self.commit_interval is not None):
+            self.commit_logs = [[] if plan.hits(s.name) else None for s in saga.steps]
+        self.world = World(saga, arrival_rate, root,
+                           compensations=bool(plan) or bool(states) or network.timeout is not None,
+                           orders=StateDraws(saga, states, root) if states else None)
         self.events = array("d")
-        self.uses_decisions = not skip_decisions and any(
-            None in r for r in self.routes.values())
-        from .workflow import needs_workflow, workflow_process  # it builds on this module
-        self.workflow = workflow_process if needs_workflow(catalogue) else None
-        world.detailed = self.workflow is not None
+        self.consumed = array("d") if trace and uses_broker else None
+        self.columns = Columns()
+        self.kept: list = []  # records stored when the run ends (late duplicates may count)
+        self.defer = bool(plan) or self.redelivery_p > 0 or network.timeout is not None
+        self.live, self.horizon = 0, 0.0
+        self.forced = forced  # a list of SagaDraws to run far apart (sagalab.sim.paths)
 
-    # -- processes ----------------------------------------------------------
+    # -- bookkeeping ---------------------------------------------------------------
+    def close(self, r) -> None:
+        if r.end == r.end and r.end > self.horizon:
+            self.horizon = r.end
+        if self.defer or r.outcome == STUCK:
+            self.kept.append(r)
+        else:
+            self.columns.add(r, 0.0)
+        if self.ledgers is not None:
+            for led in self.ledgers:
+                if led is not None:
+                    led.finish(r.sid)
+        self.live -= 1
+        if not self.live:
+            self.idle.succeed()
+
+    def start(self, gen):
+        """Run ``gen`` as a process the run waits for (a duplicate, an abandoned call)."""
+        self.live += 1
+        return self.env.process(self._tracked(gen))
+
+    def _tracked(self, gen):
+        try:
+            return (yield from gen)
+        finally:
+            self.live -= 1
+            if not self.live:
+                self.idle.succeed()
+
+    # -- the run -------------------------------------------------------------------
     def arrivals(self):
-        env, world, n_sagas, saga = self.env, self.world, self.n_sagas, self.saga_process
+        env, world, n_sagas = self.env, self.world, self.n_sagas
         sid = 0
-        while sid < n_sagas:
-            size = min(BLOCK, n_sagas - sid)
-            inter, svc, fail_at, comp, comp_fail, init, extra = world.block(size)
-            for i in range(size):
-                yield env.timeout(inter[i])
-                if extra is None:
-                    env.process(saga(sid, svc[i], fail_at[i] if fail_at else len(svc[i]),
-                                     comp[i] if comp else None,
-                                     comp_fail[i] if comp_fail else None,
-                                     init[i] if init else None))
-                else:  # conditions, parallel steps or retries: see sagalab.workflow
-                    env.process(self.workflow(self, sid, svc[i], comp[i] if comp else None,
-                                              comp_fail[i] if comp_fail else None,
-                                              init[i] if init else None, extra[i]))
-                sid += 1
-
-    def travel(self, sid, route, acc):
-        """Walk one route: send its messages, make its decisions. ``acc`` accumulates."""
-        env = self.env
-        for leg in route:
-            if leg is None:  # an orchestrator decision
-                t0 = env.now
-                const, sampler = self.overhead
-                h = const if sampler is None else sampler()
-                with self.resources[-1].request() as req:
-                    yield req
-                    yield env.timeout(h)
-                self.busy[-1] += h
-                self.served[-1] += 1
-                acc[3] += env.now - t0
-                continue
-            msg, const, sampler = leg
-            d = const if sampler is None else sampler()
-            acc[4] += 1
-            if self.trace:
-                now = env.now
-                self.events.extend((now, now + d, sid, msg))
-            if d:
-                yield env.timeout(d)
-                acc[2] += d
-
-    def serve(self, station, t, acc):
-        """Queue for a worker of ``station`` and work ``t`` seconds."""
-        env = self.env
-        t0 = env.now
-        with self.resources[station].request() as req:
-            yield req
-            acc[0] += env.now - t0
-            yield env.timeout(t)
-        acc[1] += t
-        self.busy[station] += t
-        self.served[station] += 1
-
-    def saga_process(self, sid, svc, fail_at, comp, comp_fail, init):
-        env, routes, travel, serve = self.env, self.routes, self.travel, self.serve
-        start = env.now
-        n = len(svc)
-        acc = [0.0, 0.0, 0.0, 0.0, 0]  # queueing, service, transit, coordination, messages
-        if init is not None:
-            yield from serve(n, init[0], acc)
-        yield from travel(sid, routes[("start",)], acc)
-        first = last = 0.0  # commit times of the first and of the latest effect
-        for k in range(fail_at):
-            yield from serve(k, svc[k], acc)
-            last = env.now
-            if not k:
-                first = last
-            yield from travel(sid, routes[("forward", k)], acc)
-        outcome, comps = COMPLETED, 0
-        if fail_at < n:
-            yield from serve(fail_at, svc[fail_at], acc)  # works, then fails
-            yield from travel(sid, routes[("fail", fail_at)], acc)
-            outcome = COMPENSATED
-            for k in range(fail_at - 1, -1, -1):
-                yield from serve(k, comp[k], acc)
-                last = env.now
-                comps += 1
-                if comp_fail[k]:
-                    outcome = DLQ
-                    yield from travel(sid, routes[("compensation_failed", k)], acc)
-                else:
-                    yield from travel(sid, routes[("compensated", k)], acc)
-        if init is not None:
-            yield from serve(n, init[1], acc)
-        if outcome == DLQ:  # an effect stays: inconsistent until the saga ends (and after)
-            last = env.now
-        self.sagas.extend((sid, start, env.now, outcome, fail_at if fail_at < n else -1,
-                           fail_at, comps, acc[4], acc[0], acc[1], acc[2], acc[3],
-                           last - first))
+        try:
+            if self.forced is not None:
+                for d in self.forced:
+                    yield env.timeout(FORCED_GAP)
+                    self.live += 1
+                    env.process(saga_process(self, sid, d))
+                    sid += 1
+            while sid < n_sagas:
+                inter, draws = world.block(min(BLOCK, n_sagas - sid))
+                for gap, d in zip(inter, draws):
+                    yield env.timeout(gap)
+                    self.live += 1
+                    env.process(saga_process(self, sid, d))
+                    sid += 1
+        finally:
+            self.live -= 1
+            if not self.live:
+                self.idle.succeed()
 
     def run(self):
-        self.env.process(self.arrivals())
-        self.env.run()
+        env = self.env
+        self.idle = env.event()
+        self.live = 1  # the arrivals
+        env.process(self.arrivals())
+        if self.ledgers is not None:
+            for led in self.ledgers:
+                if led is not None and led.spec.refill[0]:
+                    env.process(led.restocker(env))
+        if self.commit_logs is not None:
+            for k, log in enumerate(self.commit_logs):
+                if log is not None:
+                    for start in self.plan._starts[self.steps[k].name]:
+                        env.process(crash_replays(self, k, start))
+        env.run(until=self.idle)
+        self.duration = max(env.now, self.horizon)
+        for r in sorted(self.kept, key=lambda r: r.sid):
+            self.columns.add(r, self.duration)
+        self.kept = []
         return self
+
+
+class _Uniform:
+    """Uniform draws in [0, 1), for the coins of redelivery."""
+
+    def sample(self, rng, size):
+        return rng.random(size)
+
+
+_UNIFORM = _Uniform()

@@ -38,9 +38,13 @@ Local transactions themselves stay atomic in the sense SimPy gives them: the
 read, the decision and the write of one operation are instants; what other
 sagas do between a read and a write is the point.
 
-:class:`StateEngine` is the plain engine with this hook at the stations of
-the steps that keep state; :func:`sagalab.simulate` chooses it only when a
-run passes ``state=[...]``, so runs without business state pay nothing.
+A step with state works at a :class:`~sagalab.sim.stations.QueueStation`
+(its reads must happen at the moment a worker takes the request); every
+other behaviour of the station (outages, crashes, outboxes, redelivery,
+partitions) applies unchanged. A crash lands after the write. A duplicate
+delivery to a non-idempotent service takes the amount again, an anomaly no
+isolation countermeasure removes (the records then drift from the truth).
+Runs without business state pay nothing for it.
 """
 from __future__ import annotations
 
@@ -48,10 +52,11 @@ import zlib
 
 import simpy
 
-from .draws import BLOCK, STATE, stream
-from .engine import COMPENSATED, COMPLETED, DLQ, Engine
+from .delivery import NONE, consume
+from .draws import STATE, stream
+from .stations import CRASHED, DONE, REFUSED
 
-__all__ = ["Ledger", "StateEngine", "StateDraws", "OP_FIELDS", "OPS"]
+__all__ = ["Ledger", "StateDraws", "OP_FIELDS", "OPS"]
 
 #: Fields of one row of ``result.state`` (one operation on business state).
 OP_FIELDS = ("time", "saga_id", "state", "key", "op", "amount", "ok", "rule_failed", "read",
@@ -69,9 +74,11 @@ RESERVE, RELEASE, RESTOCK = 0, 1, 2
 class Ledger:
     """The balances of one state at its service, the oracle's truth, and the operation log."""
 
-    def __init__(self, env, spec, index: int, station: int):
-        self.spec, self.cm, self.index, self.station = spec, spec.countermeasure, index, station
+    def __init__(self, env, spec, index: int, step: int):
+        self.env, self.spec, self.cm, self.index, self.step = env, spec, spec.countermeasure, \
+            index, step
         n = spec.items
+        self.station = None  # set by the engine: the step's QueueStation
         self.bal = [float(spec.start)] * n  # what the service's records say
         self.true = [float(spec.start)] * n  # the oracle: intended changes, in commit order
         self.holder: list = [None] * n  # semantic lock: the saga whose reservation is pending
@@ -88,11 +95,6 @@ class Ledger:
         self.rows.append([now, sid, self.index, key, op, q, ok, rule, basis, before, after,
                           self.true[key], lost, stale, 0.0, wait, retries, refused])
         return self.rows[-1]
-
-    def _worked(self, eng, acc, work):
-        acc[1] += work
-        eng.busy[self.station] += work
-        eng.served[self.station] += 1
 
     def _try_lock(self, sid, key) -> bool:
         """Fail variant: take the key's lock if nobody holds or awaits it; else refuse."""
@@ -112,27 +114,37 @@ class Ledger:
         if req is not None:
             self.queues[key].release(req)
 
-    def reserve(self, eng, sid, key, q, t, acc, drawn_fail):
-        """Step work that takes ``q`` of ``key``; returns whether the step succeeded."""
-        env, cm, bal = eng.env, self.cm, self.bal
+    def reserve(self, eng, r, acc, k, w, drawn_fail, order, server=False):
+        """Step work that takes the saga's amount of its key (a generator).
+
+        Returns ``(ok, time)``: whether the step succeeded and when its answer
+        leaves; ``time`` is ``None`` when the answer is lost (the saga is stuck).
+        A refused synchronous call returns ``(False, None)`` with ``server``.
+        """
+        env, cm, bal, sid = self.env, self.cm, self.bal, r.sid
+        key, q = order
         wait = 0.0
-        if cm == "semantic_lock":  # wait for the pending reservation outside the station
+        if cm == "semantic_lock" and self.holder[key] != sid:  # wait outside the station
             t0 = env.now
             req = self.queues[key].request()
             yield req
             wait = env.now - t0
             acc[0] += wait
             self.holder[key], self.held[sid] = sid, req
-        t0, retries, work = env.now, 0, 0.0
-        with eng.resources[self.station].request() as worker:
-            yield worker
-            acc[0] += env.now - t0
+        out = {}
+
+        def work(start, crash):
+            retries = 0
             while True:
                 read = bal[key]
                 snap = tuple(self.pending[key].items())
                 refused = cm == "semantic_lock_fail" and not self._try_lock(sid, key)
-                yield env.timeout(t)
-                work += t
+                status = DONE
+                if env.now + w <= crash:
+                    yield env.timeout(w)
+                else:
+                    yield env.timeout(crash - env.now)
+                    status = CRASHED
                 now = bal[key]
                 ok = rule = lost = stale = False
                 basis = read
@@ -143,7 +155,7 @@ class Ledger:
                     ok = now >= q
                     if ok:
                         bal[key] = now - q
-                elif cm in REREAD and now != read:
+                elif cm in REREAD and now != read and status == DONE:
                     if cm == "reread":
                         retries += 1
                         continue
@@ -156,52 +168,84 @@ class Ledger:
                         lost = now != read
                 rule = not ok and not (drawn_fail or refused)
                 break
-        self._worked(eng, acc, work)
-        if ok:
-            self.true[key] -= q
-            self.pending[key][sid] = q
-            self.taken[sid] = (key, q, read, bal[key])
-        elif cm in LOCKS:
-            self._unlock(sid, key)
-        row = self._row(env.now, sid, key, RESERVE, q, ok, rule, basis, now, bal[key], lost,
-                        stale, wait, retries, refused)
-        if rule:
-            self.refusals.append((row, key, q, basis, snap))
-        return ok
+            if ok:
+                self.true[key] -= q
+                self.pending[key][sid] = q
+                self.taken[sid] = (key, q, read, bal[key])
+                r.apply(k, env.now, eng.idem[k])
+            elif cm in LOCKS:
+                self._unlock(sid, key)
+            row = self._row(env.now, sid, key, RESERVE, q, ok, rule, basis, now, bal[key], lost,
+                            stale, wait, retries, refused)
+            if rule:
+                self.refusals.append((row, key, q, basis, snap))
+            out["ok"] = ok
+            return status
 
-    def release(self, eng, sid, t, acc, applies):
-        """Compensation work that gives back what ``sid`` took (nothing if it fails for good)."""
-        env, cm, bal = eng.env, self.cm, self.bal
-        key, q, before_image, after_image = self.taken[sid]
-        t0, retries, work = env.now, 0, 0.0
-        with eng.resources[self.station].request() as worker:
-            yield worker
-            acc[0] += env.now - t0
+        if server:
+            status, t = yield from self.station.visit(sid, w, acc, True, work)
+            if status == REFUSED or "ok" not in out:
+                return False, None
+            return out["ok"], t
+        t = yield from consume(eng, r, acc, k, w, NONE, True, work)
+        return out.get("ok", False), t
+
+    def release(self, eng, r, acc, k, w, applies, server=False):
+        """Compensation work that gives back what the saga took (a generator); its time."""
+        env, cm, bal, sid = self.env, self.cm, self.bal, r.sid
+        if sid not in self.taken:
+            applies = False  # nothing was taken: nothing to give back
+        key, q, before_image, after_image = self.taken.get(sid, (0, 0, 0.0, 0.0))
+
+        def work(start, crash):
+            retries = 0
             while True:
                 read = bal[key]
-                yield env.timeout(t)
-                work += t
+                status = DONE
+                if env.now + w <= crash:
+                    yield env.timeout(w)
+                else:
+                    yield env.timeout(crash - env.now)
+                    status = CRASHED
                 now, lost, basis = bal[key], False, read
                 if not applies:
                     break
                 if cm in ATOMIC:
                     bal[key], basis = now + q, now
                 elif cm in REREAD:
-                    if now != read:
+                    if now != read and status == DONE:
                         retries += 1
                         continue
-                    bal[key] = read + q
+                    bal[key] = now + q
                 else:  # restore the before-image: overwrites whatever happened since
                     bal[key], basis = before_image, after_image
                     lost = now != after_image
                 break
-        self._worked(eng, acc, work)
-        if applies:
-            self.true[key] += q
-            self.pending[key].pop(sid, None)
-            self.released.add(sid)
-        self._row(env.now, sid, key, RELEASE, q, applies, False, basis, now, bal[key], lost,
-                  False, 0.0, retries, False)
+            if applies:
+                self.true[key] += q
+                self.pending[key].pop(sid, None)
+                self.released.add(sid)
+                r.undo(k, env.now, eng.idem[k])
+            if sid in self.taken:
+                self._row(env.now, sid, key, RELEASE, q, applies, False, basis, now, bal[key],
+                          lost, False, 0.0, retries, False)
+            return status
+
+        if server:
+            status, t = yield from self.station.visit(sid, w, acc, True, work)
+            return None if status == REFUSED else t
+        return (yield from consume(eng, r, acc, k, w, NONE, True, work))
+
+    def duplicate(self, r, effect: int) -> None:
+        """A duplicate delivery to a non-idempotent service applies its operation again."""
+        got = self.taken.get(r.sid)
+        if got is None:
+            return
+        key, q = got[0], got[1]
+        before = self.bal[key]
+        self.bal[key] = before + (q if effect < 0 else -q)
+        self._row(self.env.now, r.sid, key, RELEASE if effect < 0 else RESERVE, q, True, False,
+                  before, before, self.bal[key], False, False, 0.0, 0, False)
 
     def restocker(self, env):
         """Deliveries: ``units`` to every key every ``every`` seconds (a process)."""
@@ -240,106 +284,6 @@ class Ledger:
             undone = sum(a for s, a in snap if s in released)
             row[14] = float(undone > 0 and basis + undone >= q)
         return self.rows
-
-
-class StateEngine(Engine):
-    """The plain engine with business state at the stations of the steps that keep it."""
-
-    def __init__(self, catalogue, world, *, states, **kw):
-        super().__init__(catalogue, world, **kw)
-        saga = catalogue.saga
-        self.states = states
-        self.draws = StateDraws(saga, states, kw["root"])
-        self.ledgers: list = [None] * len(saga.steps)
-        for i, s in enumerate(states):
-            j = saga.step_names.index(s.step)
-            self.ledgers[j] = Ledger(self.env, s, i, j)
-        self.kept = [x for x in self.ledgers if x is not None]
-        self.ended = 0
-
-    def run(self):
-        env = self.env
-        self.all_ended = env.event()
-        env.process(self.arrivals())
-        for led in self.kept:
-            if led.spec.refill[0]:
-                env.process(led.restocker(env))
-        env.run(until=self.all_ended)  # not until the next delivery after the last saga
-        return self
-
-    def arrivals(self):
-        env, world, n_sagas, saga = self.env, self.world, self.n_sagas, self.saga_process
-        sid = 0
-        while sid < n_sagas:
-            size = min(BLOCK, n_sagas - sid)
-            inter, svc, fail_at, comp, comp_fail, init, _ = world.block(size)
-            if comp is None:  # no failure draws: business rules may still fail a step
-                comp, comp_fail = world.compensations(size)
-            orders = self.draws.block(size)
-            for i in range(size):
-                yield env.timeout(inter[i])
-                env.process(saga(sid, svc[i], fail_at[i] if fail_at else len(svc[i]),
-                                 comp[i], comp_fail[i], init[i] if init else None, orders[i]))
-                sid += 1
-
-    def saga_process(self, sid, svc, fail_at, comp, comp_fail, init, orders):
-        env, routes, travel, serve, ledgers = (self.env, self.routes, self.travel, self.serve,
-                                               self.ledgers)
-        start = env.now
-        n = len(svc)
-        acc = [0.0, 0.0, 0.0, 0.0, 0]  # queueing, service, transit, coordination, messages
-        if init is not None:
-            yield from serve(n, init[0], acc)
-        yield from travel(sid, routes[("start",)], acc)
-        first = last = 0.0
-        failed = n
-        for k in range(n):
-            led = ledgers[k]
-            if led is None:
-                yield from serve(k, svc[k], acc)
-                ok = k != fail_at
-            else:
-                key, q = orders[k]
-                ok = yield from led.reserve(self, sid, key, q, svc[k], acc, k == fail_at)
-            if not ok:
-                failed = k
-                break
-            last = env.now
-            if not k:
-                first = last
-            yield from travel(sid, routes[("forward", k)], acc)
-        outcome, comps = COMPLETED, 0
-        if failed < n:
-            yield from travel(sid, routes[("fail", failed)], acc)
-            outcome = COMPENSATED
-            for k in range(failed - 1, -1, -1):
-                led = ledgers[k]
-                if led is None:
-                    yield from serve(k, comp[k], acc)
-                else:
-                    yield from led.release(self, sid, comp[k], acc, not comp_fail[k])
-                last = env.now
-                comps += 1
-                if comp_fail[k]:
-                    outcome = DLQ
-                    yield from travel(sid, routes[("compensation_failed", k)], acc)
-                else:
-                    yield from travel(sid, routes[("compensated", k)], acc)
-        if init is not None:
-            yield from serve(n, init[1], acc)
-        for led in self.kept:
-            led.finish(sid)
-        self.ended += 1
-        if self.ended == self.n_sagas:
-            self.all_ended.succeed()
-        if outcome == DLQ:
-            last = env.now
-        self.sagas.extend((sid, start, env.now, outcome, failed if failed < n else -1,
-                           failed, comps, acc[4], acc[0], acc[1], acc[2], acc[3], last - first))
-
-    def state_table(self):
-        rows = [r for led in self.kept for r in led.close()]
-        return rows
 
 
 class StateDraws:
