@@ -26,7 +26,7 @@ from .analysis.latency import latency_breakdown, paired_difference
 from .analysis.reliability import fault_table, stuck_sagas
 from .analysis.replicate import Replications, replicate
 from .analysis.result import Result
-from .analysis.run import compare, simulate
+from .analysis.run import NotApplicable, compare, simulate
 from .analysis.saturation import Saturation, capacity_estimate, saturation
 from .analysis.scaling import littles_law, saturation_points
 from .analysis.sweep import sweep
@@ -67,7 +67,7 @@ __all__ = [
     "Constant", "Distribution", "Exponential", "LogNormal",
     "Step", "Saga", "Choice", "Condition", "AllOf", "AnyOf",
     "Network", "Broker", "Orchestrator", "Outage",
-    "simulate", "compare", "Result",
+    "simulate", "compare", "Result", "NotApplicable",
     "scenarios", "tomlio", "checks", "theory", "widgets", "plot",
     "where_is", "log_coverage",
     "replicate", "Replications", "sweep", "saturation", "Saturation", "capacity_estimate",

@@ -118,7 +118,11 @@ class Result:
         Everything the run was called with (saga, pattern, seed, ...).
     state : pandas.DataFrame or None
         One row per operation on business state (a run with ``state=[...]``,
-        see :mod:`sagalab.state`), else ``None``.
+        see :mod:`sagalab.model.state`), else ``None``.
+    consumed : pandas.DataFrame or None
+        One row per message a step's service consumed from the broker
+        (``service``, ``delivered``, ``done``: when it reached the service and
+        when its work committed), when traced; :meth:`lag` reads it.
     """
 
     sagas: pd.DataFrame
@@ -217,6 +221,65 @@ class Result:
     def invariants(self) -> pd.DataFrame:
         """End-of-run invariants per business state (:func:`sagalab.state.invariants`)."""
         return isolation.invariants(self)
+
+    def lag(self, times=None) -> pd.DataFrame:
+        """Consumer lag of each service over the run, Kafka style.
+
+        A service's lag is the number of messages waiting for it in the broker
+        (delivered to its topic) that it has not yet committed: the log-end
+        offset minus its committed offset. With ``Broker(commit_every=k)`` it
+        commits after every ``k`` messages it worked, with
+        ``Broker(commit_interval=t)`` every ``t`` seconds. A slow consumer's lag
+        grows; a dead one's grows until it comes back. Messages of a saga that
+        got stuck inside a service stay uncommitted.
+
+        Parameters
+        ----------
+        times : array-like of float, optional
+            When to look, seconds; default 501 evenly spaced times over the run.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by ``time``, one column per service that consumes from the
+            broker (messages).
+
+        Raises
+        ------
+        ValueError
+            For a run traced with ``trace=False``, or one that sends nothing
+            through the broker (synchronous orchestration).
+
+        Examples
+        --------
+        >>> import sagalab as sl
+        >>> r = sl.simulate(sl.scenarios.ecommerce(), "choreography", arrival_rate=10,
+        ...                 n_sagas=50)
+        >>> lag = r.lag()
+        >>> list(lag.columns), int(lag.iloc[-1].sum())
+        (['payment', 'inventory', 'shipping'], 0)
+        """
+        if self.consumed is None:
+            raise ValueError("lag: this run kept no consumer log: simulate with trace=True a "
+                             "pattern that sends through the broker (choreography, hybrid "
+                             "stages or transport='async')")
+        if times is None:
+            times = np.linspace(0.0, self.params["duration"], 501)
+        t = np.asarray(times, dtype=float)
+        broker = self.params["broker"]
+        out = {}
+        for name, g in self.consumed.groupby("service", observed=False):
+            done = np.sort(g["done"].to_numpy())
+            if broker.commit_interval is not None:
+                committed = np.ceil(done / broker.commit_interval) * broker.commit_interval
+            else:
+                k = broker.commit_every
+                last = (np.arange(len(done)) // k) * k + k - 1  # the message closing the batch
+                committed = np.where(last < len(done), done[np.minimum(last, len(done) - 1)],
+                                     np.inf)
+            out[name] = (np.searchsorted(np.sort(g["delivered"].to_numpy()), t, side="right")
+                         - np.searchsorted(np.sort(committed), t, side="right"))
+        return pd.DataFrame(out, index=pd.Index(t, name="time"))
 
     def timeline(self, times=None) -> pd.DataFrame:
         """Sagas in flight and the age of the oldest unfinished one, over the run.

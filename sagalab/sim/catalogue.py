@@ -57,7 +57,8 @@ TRANSPORTS = ("sync", "async")
 KINDS = ("success", "failure", "compensation", "command", "reply", "dlq")
 #: Channels a message travels on: a synchronous hop, the broker, or none (DLQ hand-off).
 CHANNELS = ("network", "broker", "local")
-START, END = -1, None  # participant codes besides step indices: the initiator's two ends
+START, ORCH = -1, -2  # participant codes besides step indices: the initiator (before the
+# first step; after the last it is n, one past the steps) and the orchestrator
 # How a participant ends its part of a move (forward, or backward when compensating).
 OK, PASS, FAIL, UNDONE, UNDO_FAILED, PASS_BACK = range(6)
 

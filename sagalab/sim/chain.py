@@ -23,14 +23,14 @@ the participants before the unit wait for every member's last word
 """
 from __future__ import annotations
 
-from .catalogue import FAIL, OK, PASS, PASS_BACK, UNDO_FAILED, UNDONE
+from .catalogue import FAIL, OK, ORCH, PASS, PASS_BACK, UNDO_FAILED, UNDONE
+from .coordinator import decide
 from .delivery import APPLY, NONE, UNDO, consume, redeliver
 from .links import send
 from .record import DLQ
 
 __all__ = ["ORCH", "forward", "backward", "deliver", "step_forward", "step_backward"]
 
-ORCH = -2  # participant code of the orchestrator
 BACK = frozenset({FAIL, UNDONE, UNDO_FAILED, PASS_BACK})
 
 
@@ -48,22 +48,27 @@ def deliver(eng, r, senders, m, split: bool = False):
     ``acc`` is ``None`` when one sender on the saga's own path reached ``m``
     (its transit went to the saga's accumulator), else the breakdown of the
     critical path to ``m`` (always so with ``split``: ``m`` is one of several
-    receivers, each on a path of its own).
+    receivers, each on a path of its own). A sender whose branch already sent
+    its message (its ``pre``) is not sent again.
     """
     cat = eng.cat
     if not split and len(senders) == 1 and senders[0][3] is None:
-        s, how, t, _ = senders[0]
+        s, how, t, _, _ = senders[0]
         move = _move(cat, s, how, m)
         channel = 1 if move[0] == "event" else eng.orch_channel
         return send(eng, r, r.acc, cat.id(move), t, channel), None
     best, best_acc = None, None
-    for s, how, t, acc in senders:
-        move = _move(cat, s, how, m)
-        mine = list(acc) if acc is not None else [0.0] * 5
-        arr = send(eng, r, mine, cat.id(move), t, 1 if move[0] == "event" else eng.orch_channel)
+    for s, how, t, acc, pre in senders:
+        if pre is not None and m in pre:
+            arr, mine = pre[m]
+        else:
+            move = _move(cat, s, how, m)
+            mine = list(acc) if acc is not None else [0.0] * 5
+            arr = send(eng, r, mine, cat.id(move), t, 1 if move[0] == "event" else
+                       eng.orch_channel)
         if best is None or arr > best:
             best, best_acc = arr, mine
-    return best, best_acc
+    return best, list(best_acc)
 
 
 def join(r, acc) -> None:
@@ -143,8 +148,40 @@ def step_backward(eng, r, d, acc, k, ran: bool):
     return UNDO_FAILED, t
 
 
-def _member(eng, r, d, k, arr, acc, group):
-    """One member of a parallel unit in a chain (a process): consume, then react to siblings."""
+def _publish(eng, r, k, how, t, acc, hop):
+    """A branch's member ``k`` says ``how`` at ``t`` to every participant of ``hop``.
+
+    Events are only sent (their receivers act once all have arrived); a reply
+    to the orchestrator is decided at its arrival, by a process of its own
+    (the member goes on meanwhile). Returns ``{receiver: (arrival, breakdown)}``,
+    with the deciding process in place of the pair for the orchestrator.
+    """
+    pre = {}
+    for p in hop:
+        mine = list(acc)
+        move = _move(eng.cat, k, how, p)
+        arr = send(eng, r, mine, eng.cat.id(move), t, 1 if move[0] == "event" else
+                   eng.orch_channel)
+        pre[p] = eng.env.process(_decided(eng, r, arr, mine)) if p == ORCH else (arr, mine)
+    return pre
+
+
+def _decided(eng, r, arr, acc):
+    """A reply reaches the orchestrator at ``arr``; ``(decision time, breakdown)`` or None."""
+    env = eng.env
+    if arr > env.now:
+        yield env.timeout(arr - env.now)
+    done = decide(eng, r, acc)
+    return None if done is None else (done, acc)
+
+
+def _member(eng, r, d, k, arr, acc, group, nxt, prev):
+    """One member of a parallel unit in a chain (a process): act, publish, react to siblings.
+
+    A member publishes its result as soon as it is done (it does not know its
+    siblings' fate); when a sibling's failure reaches it, it compensates (or
+    passes the word on) and tells the participants before the unit.
+    """
     env = eng.env
     if arr > env.now:
         yield env.timeout(arr - env.now)
@@ -158,12 +195,13 @@ def _member(eng, r, d, k, arr, acc, group):
         yield env.timeout(t - env.now)
     if how == FAIL:
         group.fail(eng, r, k, t, acc)
-        return (k, FAIL, t, acc)
+        return (k, FAIL, t, acc, _publish(eng, r, k, FAIL, t, acc, prev))
+    pre = _publish(eng, r, k, how, t, acc, nxt)
     group.ok += 1
     group.settle()
     yield group.notice[k] | group.all_ok
     if group.all_ok.triggered and not group.notice[k].triggered:
-        return (k, how, t, acc)
+        return (k, how, t, acc, pre)
     at, facc = group.notice[k].value
     if at > t:  # the failure reached this member after it was done: its path runs through it
         acc[:] = facc
@@ -173,7 +211,7 @@ def _member(eng, r, d, k, arr, acc, group):
     res = yield from step_backward(eng, r, d, acc, k, how == OK)
     if res is None:
         return None
-    return (k, res[0], res[1], acc)
+    return (k, res[0], res[1], acc, _publish(eng, r, k, res[0], res[1], acc, prev))
 
 
 class _Group:
@@ -208,8 +246,12 @@ class _Group:
             env.timeout(max(0.0, arr - env.now)).callbacks.append(tell)
 
 
-def _unit(eng, r, d, unit, senders, back: bool, ran=None):
-    """Every member of ``unit`` receives ``senders``' messages and acts; return the new senders."""
+def _unit(eng, r, d, unit, senders, back: bool, ran, nxt, prev):
+    """Every member of ``unit`` receives ``senders``' messages and acts; return the new senders.
+
+    ``nxt`` and ``prev``: the participants after and before the unit (whom
+    its members answer going forward, and going back).
+    """
     env = eng.env
     if len(unit) == 1:
         k = unit[0]
@@ -223,15 +265,15 @@ def _unit(eng, r, d, unit, senders, back: bool, ran=None):
             res = yield from step_forward(eng, r, d, r.acc, k)
         if res is None:
             return None
-        return [(k, res[0], res[1], None)]
+        return [(k, res[0], res[1], None, None)]
     group = None if back else _Group(env, unit)
     procs = []
     for k in unit:
         arr, acc = deliver(eng, r, senders, k, split=True)
         if back:
-            procs.append(env.process(_back_member(eng, r, d, k, arr, acc, ran[k])))
+            procs.append(env.process(_back_member(eng, r, d, k, arr, acc, ran[k], prev)))
         else:
-            procs.append(env.process(_member(eng, r, d, k, arr, acc, group)))
+            procs.append(env.process(_member(eng, r, d, k, arr, acc, group, nxt, prev)))
     yield env.all_of(procs)
     out = [p.value for p in procs]
     if any(x is None for x in out):
@@ -239,44 +281,50 @@ def _unit(eng, r, d, unit, senders, back: bool, ran=None):
     return out
 
 
-def _back_member(eng, r, d, k, arr, acc, ran):
+def _back_member(eng, r, d, k, arr, acc, ran, prev):
     env = eng.env
     if arr > env.now:
         yield env.timeout(arr - env.now)
     res = yield from step_backward(eng, r, d, acc, k, ran)
-    return None if res is None else (k, res[0], res[1], acc)
+    if res is None:
+        return None
+    return (k, res[0], res[1], acc, _publish(eng, r, k, res[0], res[1], acc, prev))
 
 
-def forward(eng, r, d, units, senders, ran):
-    """Walk ``units`` forward from ``senders``.
+def forward(eng, r, d, units, senders, ran, ends):
+    """Walk ``units`` forward from ``senders``; ``ends = (entry, exit)`` of the chain.
 
-    Returns ``("ok", senders)`` (the last unit's participants, to hand on),
-    ``("back", senders)`` (a failure flowed back to the first unit, whose
-    participants now answer), or ``None`` (stuck). ``ran[k]`` is set for
-    every step that completed.
+    Returns ``("ok", senders)`` (the last unit's participants, to hand on to
+    ``exit``), ``("back", senders)`` (a failure flowed back to the first
+    unit, whose participants now answer ``entry``), or ``None`` (stuck).
+    ``ran[k]`` is set for every step that completed.
     """
+    entry, exit_ = ends
+    last = len(units) - 1
     for i, unit in enumerate(units):
-        out = yield from _unit(eng, r, d, unit, senders, False)
+        nxt = list(units[i + 1]) if i < last else [exit_]
+        prev = list(units[i - 1]) if i else [entry]
+        out = yield from _unit(eng, r, d, unit, senders, False, ran, nxt, prev)
         if out is None:
             return None
-        if any(how in BACK for _, how, _, _ in out):
-            failed = [k for k, how, _, _ in out if how == FAIL]
-            if r.failed < 0 or (failed and min(failed) < r.failed):
+        if any(how in BACK for _, how, _, _, _ in out):
+            failed = [k for k, how, _, _, _ in out if how == FAIL]
+            if failed and (r.failed < 0 or min(failed) < r.failed):
                 r.failed = min(failed)
-            res = yield from backward(eng, r, d, units[:i], out, ran)
+            res = yield from backward(eng, r, d, units[:i], out, ran, entry)
             return None if res is None else ("back", res)
-        for k, how, _, _ in out:
+        for k, how, _, _, _ in out:
             ran[k] = how == OK
         senders = out
     return "ok", senders
 
 
-def backward(eng, r, d, units, senders, ran):
+def backward(eng, r, d, units, senders, ran, entry):
     """Walk ``units`` back (last first) from ``senders``; return the first unit's senders."""
-    for unit in reversed(units):
-        out = yield from _unit(eng, r, d, unit, senders, True, ran)
+    for j in range(len(units) - 1, -1, -1):
+        prev = list(units[j - 1]) if j else [entry]
+        out = yield from _unit(eng, r, d, units[j], senders, True, ran, None, prev)
         if out is None:
             return None
         senders = out
     return senders
-

@@ -41,7 +41,7 @@ from __future__ import annotations
 import math
 
 from ..model.faults import ORCHESTRATOR
-from .catalogue import FAIL, OK, UNDO_FAILED, UNDONE
+from .catalogue import FAIL, OK, ORCH, UNDO_FAILED, UNDONE
 from .delivery import APPLY, NONE, UNDO, commit, consume, redeliver
 from .links import send
 from .record import C, F
@@ -94,33 +94,40 @@ def decide(eng, r, acc):
         r.retries += 1
 
 
-def receive(eng, r, senders, how_of=None):
+def receive(eng, r, senders):
     """Replies from ``senders`` reach the orchestrator; one decision each (a generator).
 
-    Returns the time of the last decision, or ``None`` if the saga is lost.
+    A sender whose branch already replied and was decided (its ``pre``) is
+    taken as it is. Returns the time of the last decision, or ``None`` if the
+    saga is lost.
     """
     env, cat = eng.env, eng.cat
     if len(senders) == 1 and senders[0][3] is None:
-        k, how, t, _ = senders[0]
+        k, how, t, _, _ = senders[0]
         arr = send(eng, r, r.acc, cat.id(("reply", how, k)), t, eng.orch_channel)
         if arr > env.now:
             yield env.timeout(arr - env.now)
         return decide(eng, r, r.acc)
-    replies = []
-    for k, how, t, acc in senders:
+    decided, replies = [], []
+    for k, how, t, acc, pre in senders:
+        if pre is not None and ORCH in pre:  # a branch replied: its decision is under way
+            got = yield pre[ORCH]
+            if got is None:
+                return None
+            decided.append(got)
+            continue
         mine = list(acc) if acc is not None else [0.0] * 5
         replies.append((send(eng, r, mine, cat.id(("reply", how, k)), t, eng.orch_channel),
                         k, mine))
     replies.sort(key=lambda x: (x[0], x[1]))
-    best, best_acc = None, None
     for arr, _, mine in replies:
         if arr > env.now:
             yield env.timeout(arr - env.now)
         done = decide(eng, r, mine)
         if done is None:
             return None
-        if best is None or done > best:
-            best, best_acc = done, mine
+        decided.append((done, mine))
+    best, best_acc = max(decided, key=lambda x: x[0])
     for i in range(5):
         r.acc[i] += best_acc[i]
     return best

@@ -20,8 +20,8 @@ flows back through it). Finally it completes or cancels the order.
 """
 from __future__ import annotations
 
-from .catalogue import OK, START, UNDONE
-from .chain import ORCH, backward, forward
+from .catalogue import OK, ORCH, START, UNDONE
+from .chain import backward, forward
 from .coordinator import (
     ANSWERED_FAILED,
     ANSWERED_OK,
@@ -109,8 +109,8 @@ def _undo_call(eng, r, d, k):
 def _undo_stage(eng, r, d, stage, ran):
     """Compensate a completed chain stage: one command to its last steps, back through it."""
     env = eng.env
-    senders = [(ORCH, UNDONE, env.now, None)]
-    out = yield from backward(eng, r, d, stage.units, senders, ran)
+    senders = [(ORCH, UNDONE, env.now, None, None)]
+    out = yield from backward(eng, r, d, stage.units, senders, ran, ORCH)
     if out is None:
         return False
     t = yield from receive(eng, r, out)
@@ -148,7 +148,8 @@ def orchestrate(eng, r, d):
                         return False
                 break
             continue
-        res = yield from forward(eng, r, d, stage.units, [(ORCH, OK, env.now, None)], ran)
+        res = yield from forward(eng, r, d, stage.units, [(ORCH, OK, env.now, None, None)],
+                                 ran, (ORCH, ORCH))
         if res is None:
             return False
         what, senders = res

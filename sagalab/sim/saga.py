@@ -52,14 +52,15 @@ def saga_process(eng, sid: int, d):
         failed = r.failed >= 0
     else:
         ran = [False] * eng.n
-        res = yield from forward(eng, r, d, eng.cat.units, [(START, OK, t, None)], ran)
+        res = yield from forward(eng, r, d, eng.cat.units, [(START, OK, t, None, None)],
+                                 ran, (START, eng.n))
         reached = res is not None
         if reached:
             what, senders = res
             failed = what == "back"
             arr, acc = deliver(eng, r, senders, START if failed else eng.n)
             join(r, acc)
-            if failed and any(how == UNDO_FAILED for _, how, _, _ in senders):
+            if failed and any(s[1] == UNDO_FAILED for s in senders):
                 r.outcome = DLQ
             if arr > env.now:
                 yield env.timeout(arr - env.now)
