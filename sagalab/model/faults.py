@@ -46,9 +46,9 @@ class Outage:
     target : str
         A step's service (e.g. ``"payment"``), ``"orchestrator"`` or ``"broker"``.
     start : float
-        When it crashes, seconds after the run began (>= 0).
+        When it crashes, seconds after the run began (>= 0, at most ``MAX_VALUE``).
     duration : float
-        How long it stays down, seconds (> 0).
+        How long it stays down, seconds (> 0, at most ``MAX_VALUE``).
 
     Examples
     --------
@@ -63,12 +63,10 @@ class Outage:
     duration: float
 
     def __post_init__(self):
-        if not isinstance(self.target, str) or not self.target:
-            raise TypeError(f"Outage: target must be the name of a step's service, "
-                            f"'orchestrator' or 'broker', got {self.target!r}")
-        object.__setattr__(self, "start", v.real("Outage", "start", self.start))
-        object.__setattr__(self, "duration", v.real("Outage", "duration", self.duration,
-                                                    low_open=True, what="a time > 0 seconds"))
+        v.text("Outage", "target (a step's service, 'orchestrator' or 'broker')", self.target)
+        object.__setattr__(self, "start", v.seconds("Outage", "start", self.start))
+        object.__setattr__(self, "duration", v.seconds("Outage", "duration", self.duration,
+                                                       low_open=True))
 
     @property
     def end(self) -> float:

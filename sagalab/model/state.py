@@ -47,6 +47,9 @@ COUNTERMEASURES = (None, "semantic_lock", "semantic_lock_fail", "commutative", "
                    "reread_fail", "version_file")
 #: Countermeasures that promise "never below zero" and "records match the truth".
 PROMISES = frozenset(COUNTERMEASURES) - {None}
+MAX_KEYS = 100_000         # products of a Stock, customers of a Credit (a balance each)
+MAX_UNITS = 10**12         # units of a balance, an order or a delivery (exact as floats)
+MIN_RESTOCK_EVERY = 0.01   # seconds between deliveries, at the least
 
 
 def _amount(owner: str, field: str, value) -> tuple[int, int]:
@@ -55,14 +58,17 @@ def _amount(owner: str, field: str, value) -> tuple[int, int]:
     if not (isinstance(value, tuple) and len(value) == 2):
         raise TypeError(f"{owner}: {field} must be an int or a (low, high) pair of ints, "
                         f"got {value!r}")
-    lo = v.count(owner, f"{field} low", value[0])
-    hi = v.count(owner, f"{field} high", value[1])
+    lo = v.count(owner, f"{field} low", value[0], high=MAX_UNITS, limit="MAX_UNITS")
+    hi = v.count(owner, f"{field} high", value[1], high=MAX_UNITS, limit="MAX_UNITS")
     if hi < lo:
         raise ValueError(f"{owner}: {field} must have low <= high, got {value!r}")
     return lo, hi
 
 
 def _countermeasure(owner: str, value):
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"{owner}: countermeasure must be one of {list(COUNTERMEASURES)}, "
+                        f"got {v._got(value)}")
     if value not in COUNTERMEASURES:
         raise ValueError(f"{owner}: countermeasure must be one of {list(COUNTERMEASURES)}, "
                          f"got {value!r}")
@@ -79,10 +85,10 @@ class _Balance:
         set_ = object.__setattr__
         owner = f"{type(self).__name__}"
         v.name(owner, "step", self.step)
-        set_(self, items_field, v.count(owner, items_field, getattr(self, items_field)))
-        start = getattr(self, start_field)
-        if isinstance(start, bool) or not isinstance(start, numbers.Integral) or start < 0:
-            raise ValueError(f"{owner}: {start_field} must be an integer >= 0, got {start!r}")
+        set_(self, items_field, v.count(owner, items_field, getattr(self, items_field),
+                                        high=MAX_KEYS, limit="MAX_KEYS"))
+        set_(self, start_field, v.count(owner, start_field, getattr(self, start_field), low=0,
+                                        high=MAX_UNITS, limit="MAX_UNITS"))
         set_(self, amount_field, _amount(owner, amount_field, getattr(self, amount_field)))
         set_(self, "countermeasure", _countermeasure(owner, self.countermeasure))
 
@@ -93,8 +99,7 @@ class _Balance:
 
     def with_countermeasure(self, countermeasure):
         """A copy using ``countermeasure`` (one of :data:`COUNTERMEASURES`)."""
-        from dataclasses import replace
-        return replace(self, countermeasure=countermeasure)
+        return dataclasses.replace(self, countermeasure=countermeasure)
 
 
 @dataclass(frozen=True)
@@ -107,11 +112,13 @@ class Stock(_Balance):
         The step whose service keeps the stock (e.g. ``"inventory"``).
     products : int
         Size of the catalogue; each saga orders one product, drawn uniformly.
+        At most ``MAX_KEYS`` (100,000): the service keeps a balance per product.
     initial : int
         Units of every product in stock when the run starts (no restock: a
-        flash sale).
+        flash sale), at most ``MAX_UNITS`` (10**12).
     quantity : int or (int, int)
-        Units each saga orders: a constant or uniform integers low..high.
+        Units each saga orders: a constant or uniform integers low..high
+        (each from 1 to ``MAX_UNITS``).
     countermeasure : str or None
         How the service isolates sagas (see :mod:`sagalab.isolation`).
     restock : int
@@ -120,7 +127,7 @@ class Stock(_Balance):
         A delivery is one more writer of the balance: a naive compensation
         can overwrite it too.
     restock_every : float
-        Seconds between deliveries (> 0).
+        Seconds between deliveries, at least ``MIN_RESTOCK_EVERY`` (0.01).
 
     Examples
     --------
@@ -141,10 +148,12 @@ class Stock(_Balance):
 
     def __post_init__(self):
         self._check("products", "initial", "quantity")
-        object.__setattr__(self, "restock", v.count("Stock", "restock", self.restock, low=0))
+        object.__setattr__(self, "restock", v.count("Stock", "restock", self.restock, low=0,
+                                                    high=MAX_UNITS, limit="MAX_UNITS"))
         object.__setattr__(self, "restock_every", v.real(
-            "Stock", "restock_every", self.restock_every, low_open=True,
-            what="a time > 0 seconds"))
+            "Stock", "restock_every", self.restock_every, low=MIN_RESTOCK_EVERY, high=v.MAX_VALUE,
+            what=f"a time in [{MIN_RESTOCK_EVERY:g}, {v.MAX_VALUE:g}] seconds "
+                 f"(MIN_RESTOCK_EVERY, MAX_VALUE)"))
 
     @property
     def refill(self) -> tuple[int, float]:
@@ -172,11 +181,14 @@ class Credit(_Balance):
     step : str
         The step whose service keeps the credit (e.g. ``"payment"``).
     customers : int
-        How many customers; each saga belongs to one, drawn uniformly.
+        How many customers; each saga belongs to one, drawn uniformly. At most
+        ``MAX_KEYS`` (100,000).
     limit : int
-        Credit of every customer when the run starts, in whole currency units.
+        Credit of every customer when the run starts, in whole currency units
+        (at most ``MAX_UNITS``, 10**12).
     amount : int or (int, int)
-        What each saga charges: a constant or uniform integers low..high.
+        What each saga charges: a constant or uniform integers low..high
+        (each from 1 to ``MAX_UNITS``).
     countermeasure : str or None
         How the service isolates sagas (see :mod:`sagalab.isolation`).
 
