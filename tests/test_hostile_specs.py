@@ -1,4 +1,4 @@
-"""Hostile input to every spec constructor: each refusal is one ValueError or TypeError naming the field.
+"""Hostile input to every spec constructor: one ValueError or TypeError naming the field.
 
 Table-driven: every row is (a call, the exception type, words its message must
 hold). Junk values come in families (numbers, counts, flags, names, message

@@ -135,14 +135,18 @@ def read_text(path) -> tuple[str, str]:
     source = os.fspath(path)
     if not isinstance(source, str) or "\0" in source:
         raise ValueError(f"Saga.from_toml: path must be a file name without NUL characters, "
-                         f"got {path!r}")
+                         f"got {v.short(path)}")
     # O_NONBLOCK: opening a FIFO that has no writer must not wait for one
     fd = os.open(source, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    with open(fd, "rb") as f:
-        info = os.fstat(f.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise ValueError(f"{source}: is {_kind(info.st_mode)}; a saga file must be a "
-                             f"regular file")
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise ValueError(f"{source}: is {_kind(mode)}; a saga file must be a regular file")
+        f = open(fd, "rb")  # owns fd from here on; closed by the with below
+    except BaseException:
+        os.close(fd)
+        raise
+    with f:
         data = f.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise ValueError(f"{source}: larger than {MAX_BYTES:,} bytes (MAX_BYTES); a saga file "
@@ -187,13 +191,19 @@ def parse(text, source: str) -> dict:
 
 
 # -- tables to specs -----------------------------------------------------------
+def _segment(key: str) -> str:
+    """A key as it would be written in a dotted TOML key: bare, or quoted on one line."""
+    return key if key and key.replace("_", "a").replace("-", "a").isalnum() and key.isascii() \
+        else json.dumps(key)
+
+
 class _Reader:
     def __init__(self, source: str, saga_cls, step_cls):
         self.source, self.saga_cls, self.step_cls = source, saga_cls, step_cls
         self.step_keys = tuple(f.name for f in dataclasses.fields(step_cls))
 
     def fail(self, key: str, expected: str, got) -> ValueError:
-        return ValueError(f"{self.source}: {key}: expected {expected}, got {got!r}")
+        return ValueError(f"{self.source}: {key}: expected {expected}, got {v.short(got)}")
 
     @contextlib.contextmanager
     def at(self, key: str):
@@ -209,8 +219,8 @@ class _Reader:
             raise self.fail(key, "a table", table)
         for k in table:
             if k not in allowed:
-                raise ValueError(f"{self.source}: {key + '.' if key else ''}{k}: unknown key; "
-                                 f"expected one of {list(allowed)}")
+                raise ValueError(f"{self.source}: {key + '.' if key else ''}{_segment(k)}: "
+                                 f"unknown key; expected one of {list(allowed)}")
 
     def array(self, key: str, x, what: str, limit: int) -> list:
         if not isinstance(x, list):
@@ -295,7 +305,7 @@ class _Reader:
         kw = {k: doc[k] for k in ("name", "initiator", "initiator_capacity") if k in doc}
         if "initiator_time" in doc:
             kw["initiator_time"] = self.dist("initiator_time", doc["initiator_time"])
-        kw["attributes"] = tuple((k, self.attribute(f"attributes.{k}", val))
+        kw["attributes"] = tuple((k, self.attribute(f"attributes.{_segment(k)}", val))
                                  for k, val in attrs.items())
         kw["steps"] = [self.step(f"steps[{i}]", s) for i, s in enumerate(steps)]
         with self.at(""):

@@ -40,14 +40,18 @@ MAX_ATTRIBUTES = 100       # attributes of one saga
 MAX_NAME_LENGTH = 100      # characters of a name
 
 
+def one_line(text: str, width: int = 80) -> str:
+    """``text`` on one line (runs of white space folded), cut to ``width`` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
 def short(value) -> str:
-    """``repr(value)`` cut to a readable length (an error message quotes what it got)."""
+    """``repr(value)`` on one line, cut to a readable length (for an error message)."""
     try:
-        text = repr(value)
+        return one_line(repr(value))
     except ValueError:  # an int too long to print
         return f"<{type(value).__name__} too long to print>"
-    text = " ".join(text.split())  # one line, whatever the value held
-    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _got(value) -> str:

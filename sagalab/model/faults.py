@@ -97,14 +97,14 @@ class FaultPlan:
             faults = ()
         if isinstance(faults, Outage) or isinstance(faults, (str, bytes)) \
                 or not hasattr(faults, "__iter__"):
-            raise TypeError(f"simulate: faults must be a list of Outage, got {faults!r}")
+            raise TypeError(f"simulate: faults must be a list of Outage, got {v._got(faults)}")
         faults = tuple(faults)
         allowed = list(saga.step_names) + [ORCHESTRATOR, BROKER]
         by_target: dict[str, list[Outage]] = {}
         for i, o in enumerate(faults):
             if not isinstance(o, Outage):
                 raise TypeError(f"simulate: faults[{i}] must be an Outage, "
-                                f"got {type(o).__name__} {o!r}")
+                                f"got {v._got(o)}")
             if o.target not in allowed:
                 raise ValueError(f"simulate: faults[{i}] has target {o.target!r}, which is "
                                  f"not in this saga; allowed targets are {allowed}")

@@ -72,9 +72,10 @@ class Choice:
         if not values:
             raise ValueError("Choice: values must hold at least one value")
         if len(set(values)) != len(values):
-            raise ValueError(f"Choice: values must be unique, got {values!r}")
+            raise ValueError(f"Choice: values must be unique, got {v.short(values)}")
         if len({isinstance(x, str) for x in values}) > 1:
-            raise TypeError(f"Choice: values must be all text or all numbers, got {values!r}")
+            raise TypeError(f"Choice: values must be all text or all numbers, "
+                            f"got {v.short(values)}")
         object.__setattr__(self, "values", values)
         if self.weights is not None:
             w = tuple(v.real("Choice", "weights", x, low_open=True, high=v.MAX_VALUE,
@@ -141,7 +142,7 @@ class Condition(_Rule):
     def __post_init__(self):
         v.name("Condition", "field", self.field)
         if not isinstance(self.op, str) or self.op not in OPS:
-            raise ValueError(f"Condition: op must be one of {list(OPS)}, got {self.op!r}")
+            raise ValueError(f"Condition: op must be one of {list(OPS)}, got {v._got(self.op)}")
         if self.op in ("in", "not in"):
             vals = tuple(_scalar("Condition", "value", x) for x in
                          v.sequence("Condition", f"value for {self.op!r}", self.value, "values",
@@ -185,7 +186,7 @@ class _Combined(_Rule):
         for t in terms:
             if not isinstance(t, _Rule):
                 raise TypeError(f"{type(self).__name__}: terms must be Condition, AllOf or "
-                                f"AnyOf, got {type(t).__name__} {t!r}")
+                                f"AnyOf, got {v._got(t)}")
         if 1 + max(depth(t) for t in terms) > MAX_DEPTH:
             raise ValueError(f"{type(self).__name__}: terms nest AllOf/AnyOf more than "
                              f"{MAX_DEPTH} levels deep (MAX_DEPTH)")

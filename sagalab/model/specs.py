@@ -161,7 +161,8 @@ class Step:
             value = getattr(self, fname)
             set_(self, fname, default if value is None else v.text(owner, fname, value))
         if not isinstance(self.kind, str) or self.kind not in STEP_KINDS:
-            raise ValueError(f"{owner}: kind must be one of {list(STEP_KINDS)}, got {self.kind!r}")
+            raise ValueError(f"{owner}: kind must be one of {list(STEP_KINDS)}, "
+                             f"got {v._got(self.kind)}")
         if self.kind == "retriable" and self.failure_p > 1 - 1 / MAX_EXPECTED_ATTEMPTS:
             raise ValueError(f"{owner}: failure_p of a retriable step is the chance one attempt "
                              f"fails; it is retried until it succeeds, on average "
@@ -343,7 +344,7 @@ def _check_predicates(owner: str, steps, attributes: dict) -> None:
             got = s.when(dict(sample))
         except Exception as exc:  # the user's code: say which step and on what
             raise ValueError(f"{owner}: step {s.name!r}: when raised {type(exc).__name__}: "
-                             f"{exc}, called on {on}") from exc
+                             f"{v.one_line(str(exc), 200)}, called on {on}") from exc
         if not isinstance(got, (bool, np.bool_)):
             raise TypeError(f"{owner}: step {s.name!r}: when must return True or False, "
                             f"returned {v._got(got)}, called on {on}")

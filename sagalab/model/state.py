@@ -57,11 +57,11 @@ def _amount(owner: str, field: str, value) -> tuple[int, int]:
         value = (value, value)
     if not (isinstance(value, tuple) and len(value) == 2):
         raise TypeError(f"{owner}: {field} must be an int or a (low, high) pair of ints, "
-                        f"got {value!r}")
+                        f"got {v._got(value)}")
     lo = v.count(owner, f"{field} low", value[0], high=MAX_UNITS, limit="MAX_UNITS")
     hi = v.count(owner, f"{field} high", value[1], high=MAX_UNITS, limit="MAX_UNITS")
     if hi < lo:
-        raise ValueError(f"{owner}: {field} must have low <= high, got {value!r}")
+        raise ValueError(f"{owner}: {field} must have low <= high, got {v.short(value)}")
     return lo, hi
 
 
@@ -71,7 +71,7 @@ def _countermeasure(owner: str, value):
                         f"got {v._got(value)}")
     if value not in COUNTERMEASURES:
         raise ValueError(f"{owner}: countermeasure must be one of {list(COUNTERMEASURES)}, "
-                         f"got {value!r}")
+                         f"got {v._got(value)}")
     return value
 
 
@@ -229,13 +229,13 @@ def check_states(state, saga) -> tuple:
     if isinstance(state, _Balance):
         state = (state,)
     if isinstance(state, (str, bytes)) or not hasattr(state, "__iter__"):
-        raise TypeError(f"simulate: state must be a list of Stock or Credit, got {state!r}")
+        raise TypeError(f"simulate: state must be a list of Stock or Credit, got {v._got(state)}")
     state = tuple(state)
     seen = set()
     for i, s in enumerate(state):
         if not isinstance(s, _Balance):
             raise TypeError(f"simulate: state[{i}] must be a Stock or a Credit, "
-                            f"got {type(s).__name__} {s!r}")
+                            f"got {v._got(s)}")
         if s.step not in saga.step_names:
             raise ValueError(f"simulate: state[{i}] is kept by step {s.step!r}, which is not "
                              f"in this saga; its steps are {list(saga.step_names)}")
