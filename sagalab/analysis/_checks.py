@@ -18,6 +18,7 @@ import math
 import networkx as nx
 
 from ..model import _validate as v
+from ..model.infrastructure import Broker, Network, Orchestrator
 from ..model.specs import Saga
 from ..sim.catalogue import PATTERNS
 from ..sim.draws import seed_sequence
@@ -125,6 +126,13 @@ def graph(owner: str, value, field: str = "graph") -> nx.MultiDiGraph:
         raise TypeError(f"{owner}: {field} must be an event graph from sl.event_graph, "
                         f"got {v._got(value)}")
     return value
+
+
+def infrastructure(owner: str, kwargs: dict) -> None:
+    """``network``, ``broker`` and ``orchestrator`` among ``kwargs``: of their class or None."""
+    for field, cls in (("network", Network), ("broker", Broker),
+                       ("orchestrator", Orchestrator)):
+        v.instance(owner, field, kwargs.get(field), cls, allow_none=True)
 
 
 def simulate_keywords(owner: str, kwargs: dict, *, reserved=()) -> None:
