@@ -185,6 +185,9 @@ FIELDS = (
     + _rows(stock, "countermeasure", ["", "lock", 1, True, ["commutative"], np.array([1])])
     + _rows(stock, "restock", COUNT0 + [10**13])
     + _rows(stock, "restock_every", [0, 1e-300, 0.001, -1, NAN, INF, "1", None, True, 2e9])
+    + [pytest.param(lambda restock_every: sl.Stock("pay", products=1000, restock=1,
+                                                   restock_every=restock_every),
+                    "restock_every", 0.5, None, id="stock.restock_every=deliveries")]
     + _rows(credit, "step", NAME)
     + _rows(credit, "customers", COUNT + [10**12])
     + _rows(credit, "limit", COUNT0 + [10**13])

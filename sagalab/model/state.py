@@ -50,6 +50,7 @@ PROMISES = frozenset(COUNTERMEASURES) - {None}
 MAX_KEYS = 100_000         # products of a Stock, customers of a Credit (a balance each)
 MAX_UNITS = 10**12         # units of a balance, an order or a delivery (exact as floats)
 MIN_RESTOCK_EVERY = 0.01   # seconds between deliveries, at the least
+MAX_DELIVERIES = 1000      # restock deliveries per simulated second (products / restock_every)
 
 
 def _amount(owner: str, field: str, value) -> tuple[int, int]:
@@ -128,6 +129,9 @@ class Stock(_Balance):
         can overwrite it too.
     restock_every : float
         Seconds between deliveries, at least ``MIN_RESTOCK_EVERY`` (0.01).
+        Each delivery is a write to every product's balance: with a restock,
+        ``products / restock_every`` is at most ``MAX_DELIVERIES`` (1000) per
+        second.
 
     Examples
     --------
@@ -154,6 +158,11 @@ class Stock(_Balance):
             "Stock", "restock_every", self.restock_every, low=MIN_RESTOCK_EVERY, high=v.MAX_VALUE,
             what=f"a time in [{MIN_RESTOCK_EVERY:g}, {v.MAX_VALUE:g}] seconds "
                  f"(MIN_RESTOCK_EVERY, MAX_VALUE)"))
+        if self.restock and self.products / self.restock_every > MAX_DELIVERIES:
+            raise ValueError(f"Stock: restock every {self.restock_every:g} s to each of "
+                             f"{self.products} products is {self.products / self.restock_every:g} "
+                             f"deliveries per second, more than {MAX_DELIVERIES} "
+                             f"(MAX_DELIVERIES); raise restock_every or lower products")
 
     @property
     def refill(self) -> tuple[int, float]:
