@@ -360,6 +360,20 @@ def test_loan_approval_checks_its_threshold(junk):
         sl.scenarios.loan_approval(threshold=junk)
 
 
+@pytest.mark.parametrize("args, words", [
+    (("ecommerce", "payment"), "pessimistic_view: saga must be a Saga"),
+    ((sl.scenarios.ecommerce(),), "name at least one step"),
+    ((sl.scenarios.ecommerce(), "billing"), "steps[0] must name a step"),
+    ((sl.scenarios.ecommerce(), ["payment"]), "steps[0] must name a step"),
+    ((sl.scenarios.ecommerce(), "payment", 5), "steps[1] must name a step"),
+    ((sl.scenarios.ecommerce(), "payment", "payment"), "steps must be distinct"),
+])
+def test_pessimistic_view_checks_its_arguments(args, words):
+    with pytest.raises((TypeError, ValueError)) as info:
+        sl.pessimistic_view(*args)
+    assert words in str(info.value)
+
+
 # -- numpy scalars and other real numbers are numbers ---------------------------------------
 def test_numpy_scalars_and_fractions_are_accepted_as_numbers():
     s = sl.Step("pay", np.float32(0.25), failure_p=np.float64(0.1), capacity=np.int64(2),

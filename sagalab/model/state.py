@@ -270,10 +270,13 @@ def pessimistic_view(saga: Saga, *steps: str) -> Saga:
     >>> saga.step_names
     ('payment', 'shipping', 'inventory')
     """
+    v.instance("pessimistic_view", "saga", saga, Saga)
     if not steps:
         raise ValueError("pessimistic_view: name at least one step to move to the end")
-    for s in steps:
-        saga.step(s)
+    for i, s in enumerate(steps):
+        if not isinstance(s, str) or s not in saga.step_names:
+            raise ValueError(f"pessimistic_view: steps[{i}] must name a step of the saga, one "
+                             f"of {list(saga.step_names)}, got {v.short(s)}")
     if len(set(steps)) != len(steps):
         raise ValueError(f"pessimistic_view: steps must be distinct, got {list(steps)}")
     moved = [saga.step(s) for s in steps]
