@@ -12,6 +12,7 @@ table). Limits:
 """
 from __future__ import annotations
 
+import concurrent.futures as cf
 import inspect
 import math
 
@@ -23,11 +24,10 @@ from ..model.specs import Saga
 from ..sim.catalogue import PATTERNS
 from ..sim.draws import seed_sequence
 from .result import Result, as_results, warmup_count
-from .run import simulate
-from .runner import resolve_executor
 
 MAX_RUNS = 100_000          # simulations one experiment call may start
 MAX_REPLICATIONS = 10_000   # replications of one configuration
+SERIAL = "serial"  # executor value: run in this process, one task after another
 
 
 def saga(owner: str, value) -> Saga:
@@ -93,8 +93,14 @@ def seed(owner: str, value):
         raise type(exc)(f"{owner}: {exc}") from None
 
 
-def executor(owner: str, value) -> None:
-    resolve_executor(value, 1, owner)  # only checks the type for a single task
+def executor(owner: str, value):
+    """None (a local process pool), ``"serial"`` or a ``concurrent.futures.Executor``."""
+    if value is None or isinstance(value, cf.Executor) or (isinstance(value, str)
+                                                           and value == SERIAL):
+        return value
+    raise TypeError(f"{owner}: executor must be None (a local process pool), {SERIAL!r} or a "
+                    f"concurrent.futures.Executor (e.g. distributed.Client().get_executor()), "
+                    f"got {v._got(value)}")
 
 
 def result(owner: str, value, field: str = "result") -> Result:
@@ -135,7 +141,7 @@ def infrastructure(owner: str, kwargs: dict) -> None:
         v.instance(owner, field, kwargs.get(field), cls, allow_none=True)
 
 
-def simulate_keywords(owner: str, kwargs: dict, *, reserved=()) -> None:
+def simulate_keywords(owner: str, kwargs: dict, simulate, *, reserved=()) -> None:
     """Refuse keywords ``simulate`` does not take, and those the experiment sets itself."""
     params = inspect.signature(simulate).parameters
     if any(p.kind is p.VAR_KEYWORD for p in params.values()):

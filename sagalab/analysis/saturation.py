@@ -31,6 +31,7 @@ from ..model import _validate as v
 from ..model.infrastructure import Orchestrator
 from ..model.specs import Saga
 from . import _checks as checks
+from .run import simulate
 from .runner import SERIAL, Task, replication_seed, run_tasks
 
 __all__ = ["saturation", "Saturation", "capacity_estimate"]
@@ -154,7 +155,7 @@ def saturation(saga: Saga, pattern: str, *, criterion: str = "utilization",
                          f"got {v.short(criterion)}")
     if "arrival_rate" in simulate_kwargs:
         raise TypeError("saturation: arrival_rate is what saturation searches; do not pass it")
-    checks.simulate_keywords(own, simulate_kwargs, reserved=("n_sagas", "seed"))
+    checks.simulate_keywords(own, simulate_kwargs, simulate, reserved=("n_sagas", "seed"))
     threshold = CRITERIA[criterion] if threshold is None else threshold
     if threshold is None:
         raise ValueError("saturation: criterion='latency' needs threshold= (p99 seconds)")

@@ -24,6 +24,7 @@ from ..model.distributions import as_distribution
 from ..model.infrastructure import Orchestrator
 from ..model.specs import Saga
 from . import _checks as checks
+from .run import simulate
 from .runner import SERIAL
 from .saturation import capacity_estimate, saturation
 
@@ -122,7 +123,7 @@ def saturation_points(saga: Saga, capacities=(1, 2, 4, 8), *, overhead: float = 
     for i, c in enumerate(capacities):
         v.count(own, f"capacities[{i}]", c, high=v.MAX_WORKERS, limit="MAX_WORKERS")
     as_distribution(own, "overhead", overhead)
-    checks.simulate_keywords(own, simulate_kwargs,
+    checks.simulate_keywords(own, simulate_kwargs, simulate,
                              reserved=("orchestrator", "n_sagas", "seed", "arrival_rate"))
     rows = {}
     configs = [("choreography", 0)] + [("orchestration", int(c)) for c in capacities]

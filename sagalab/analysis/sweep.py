@@ -33,6 +33,7 @@ from ..model.infrastructure import Broker, Network, Orchestrator
 from ..model.specs import Saga, Step
 from ..sim.catalogue import SEED_PATTERNS
 from . import _checks as checks
+from .run import simulate
 from .runner import Task, replication_seed, run_tasks
 
 __all__ = ["sweep", "apply_point", "SIMULATE_KEYS"]
@@ -131,7 +132,7 @@ def run_grid(saga: Saga, grid, patterns, replications, *, executor, progress, se
         if key in simulate_kwargs:
             raise TypeError(f"{owner}: pass {key} as {owner}'s own argument, not a simulate "
                             f"keyword")
-    checks.simulate_keywords(owner, simulate_kwargs)
+    checks.simulate_keywords(owner, simulate_kwargs, simulate)
     keys = list(grid)
     for key in keys:
         check_key(saga, key)
