@@ -61,7 +61,7 @@ def test_parts_a_run_does_not_configure_are_the_plain_ones():
     (lambda: sl.Outage("payment", 1, -1), ValueError, r"Outage: duration must be a time > 0"),
     (lambda: sl.Outage("payment", 1, 0), ValueError, "duration"),
     (lambda: sl.Outage("payment", -1, 1), ValueError, "Outage: start"),
-    (lambda: sl.Outage("", 1, 1), TypeError, "target"),
+    (lambda: sl.Outage("", 1, 1), ValueError, "target"),
     (lambda: sl.Outage(3, 1, 1), TypeError, "target"),
     (lambda: sl.Network(timeout=0), ValueError, "Network: timeout must be a time > 0"),
     (lambda: sl.Network(retries=-1), ValueError, "Network: retries"),

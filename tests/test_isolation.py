@@ -94,7 +94,7 @@ def test_pessimistic_view_removes_dirty_reads_only(naive):
 
 
 def test_pessimistic_view_validates():
-    with pytest.raises(KeyError, match="no step 'nope'"):
+    with pytest.raises(ValueError, match=r"steps\[0\] must name a step.*got 'nope'"):
         sl.pessimistic_view(SAGA, "nope")
     with pytest.raises(ValueError, match="at least one step"):
         sl.pessimistic_view(SAGA)

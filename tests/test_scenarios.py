@@ -68,5 +68,5 @@ def test_chain_parallel_fans_out_in_every_pattern():
         assert lat.to_numpy() == pytest.approx(0.02, abs=1e-12)
     assert sl.scenarios.chain(3).steps[0].parallel is None
     for bad in (-1, 4, 1.5, True):
-        with pytest.raises(ValueError, match="parallel"):
+        with pytest.raises((ValueError, TypeError), match="parallel"):
             sl.scenarios.chain(3, parallel=bad)

@@ -16,7 +16,7 @@ SAGA = sl.scenarios.ecommerce()
     (lambda: sl.Stock("inventory", quantity=1.5), "quantity must be an int or a"),
     (lambda: sl.Stock("inventory", countermeasure="magic"), "countermeasure must be one of"),
     (lambda: sl.Stock("inventory", restock=-1), "restock must be an integer >= 0"),
-    (lambda: sl.Stock("inventory", restock_every=0), "restock_every must be a time > 0"),
+    (lambda: sl.Stock("inventory", restock_every=0), r"restock_every must be a time in \[0.01, "),
     (lambda: sl.Credit("payment", customers=True), "customers must be an integer"),
     (lambda: sl.Credit("payment", amount=(0, 5)), "amount low must be an integer >= 1"),
     (lambda: sl.Stock("dlq"), "reserved"),

@@ -36,7 +36,7 @@ def test_status_over_time(runs):
 
 
 def test_bad_input(runs):
-    with pytest.raises(ValueError, match="saga_id must be in"):
+    with pytest.raises(ValueError, match="saga_id must be an integer >= 0 and <= 199"):
         sl.where_is(runs["choreography"], 10_000)
     r = sl.simulate(sl.scenarios.ecommerce(), "choreography", arrival_rate=5, n_sagas=5,
                     trace=False)

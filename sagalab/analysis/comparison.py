@@ -21,8 +21,10 @@ from functools import cached_property
 
 import pandas as pd
 
+from ..model import _validate
 from ..model.specs import Saga
 from ..sim.catalogue import SEED_PATTERNS as PATTERNS  # the table compares the seed's two
+from . import _checks as checks
 from . import comparison_rows
 from .replicate import replicate
 from .run import simulate
@@ -277,12 +279,25 @@ def comparison_table(saga: Saga, *, arrival_rate: float, n_sagas: int = 2000,
     >>> t["verdict"].tolist()
     ['agrees', 'agrees']
     """
-    rows = list(ROWS) if rows is None else list(rows)
-    unknown = [r for r in rows if r not in ROWS]
+    own = "comparison_table"
+    checks.saga(own, saga)
+    checks.rate(own, arrival_rate)
+    checks.warmup(own, warmup, checks.n_sagas(own, n_sagas))
+    checks.replications(own, replications)
+    checks.executor(own, executor)
+    rows = list(ROWS) if rows is None else list(
+        _validate.sequence(own, "rows", rows, "aspect names", limit=4 * len(ROWS)))
+    if not rows:
+        raise ValueError(f"comparison_table: rows is empty; give some of {list(ROWS)} or None "
+                         f"for all")
+    unknown = [r for r in rows if not isinstance(r, str) or r not in ROWS]
     if unknown:
         raise ValueError(f"comparison_table: unknown rows {unknown}; rows are {list(ROWS)}")
+    if len(set(rows)) != len(rows):
+        raise ValueError(f"comparison_table: rows must be distinct, got {rows}")
     infra = {k: v for k, v in dict(network=network, broker=broker,
                                    orchestrator=orchestrator).items() if v is not None}
+    checks.infrastructure(own, infra)
     ev = Evidence(saga, arrival_rate=arrival_rate, n_sagas=n_sagas, replications=replications,
                   seed=seed, warmup=warmup, executor=executor, infra=infra)
     records = {}

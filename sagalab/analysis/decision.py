@@ -14,6 +14,7 @@ import pandas as pd
 from ..model.infrastructure import Broker, Network, Orchestrator
 from ..model.specs import Saga
 from ..sim.catalogue import SEED_PATTERNS as PATTERNS  # the seed's two, side by side
+from . import _checks as checks
 from .run import simulate
 from .saturation import capacity_estimate
 
@@ -43,6 +44,11 @@ def quick_comparison(saga: Saga, *, arrival_rate: float, network: Network | None
     >>> t.loc["messages per saga", "better"]
     'choreography'
     """
+    own = "quick_comparison"
+    checks.saga(own, saga)
+    checks.rate(own, arrival_rate)
+    checks.n_sagas(own, n_sagas)
+    checks.infrastructure(own, dict(network=network, broker=broker, orchestrator=orchestrator))
     orchestrator = orchestrator or Orchestrator()
     cols = {}
     for p in PATTERNS:

@@ -19,10 +19,12 @@ from __future__ import annotations
 import networkx as nx
 import pandas as pd
 
+from ..model import _validate
 from ..model._validate import name as _check_name
 from ..model.scenarios import ecommerce
 from ..model.specs import Saga, Step, _camel
 from ..sim.catalogue import SEED_PATTERNS
+from . import _checks as checks
 from .graphs import event_graph, topic_of
 
 __all__ = ["coupling", "who_knows", "find_cycles", "add_subscriber", "graph_changes",
@@ -75,7 +77,7 @@ def coupling(graph: nx.MultiDiGraph) -> pd.DataFrame:
     >>> int(c.loc["payment", "n_depends_on"])
     0
     """
-    deps = _dependencies(graph)
+    deps = _dependencies(checks.graph("coupling", graph))
     known: dict[str, set[str]] = {p: set() for p in deps}
     for p, ds in deps.items():
         for d in ds:
@@ -109,7 +111,7 @@ def who_knows(graph: nx.MultiDiGraph) -> pd.DataFrame:
     >>> int(m.to_numpy().sum())
     7
     """
-    deps = _dependencies(graph)
+    deps = _dependencies(checks.graph("who_knows", graph))
     names = list(deps)
     m = pd.DataFrame(0, index=pd.Index(names, name="who"), columns=pd.Index(names, name="knows"))
     for p, ds in deps.items():
@@ -157,7 +159,7 @@ def find_cycles(graph: nx.MultiDiGraph) -> list[tuple[str, ...]]:
     []
     """
     out = []
-    for cycle in nx.simple_cycles(_causal_graph(graph)):
+    for cycle in nx.simple_cycles(_causal_graph(checks.graph("find_cycles", graph))):
         names = [name for _, name in cycle]
         i = min(range(len(names)), key=lambda j: (names[j], cycle[j][0]))
         out.append(tuple(names[i:] + names[:i]))
@@ -209,8 +211,12 @@ def add_subscriber(graph: nx.MultiDiGraph, service: str, on=(), emits=()) -> nx.
     >>> sorted(h.predecessors("notification"))
     ['shipping.events']
     """
+    checks.graph("add_subscriber", graph)
     _check_name("add_subscriber", "service", service)
-    on, emits = list(on), list(emits)
+    on = [_validate.text("add_subscriber", "on", x) for x in
+          _validate.sequence("add_subscriber", "on", on, "message names", limit=10_000)]
+    emits = [_validate.text("add_subscriber", "emits", x) for x in
+             _validate.sequence("add_subscriber", "emits", emits, "message names", limit=10_000)]
     g = graph.copy()
     known = sorted({d["name"] for _, _, d in g.edges(data=True)})
     for name in on:
@@ -275,7 +281,8 @@ def graph_changes(before: nx.MultiDiGraph, after: nx.MultiDiGraph) -> pd.DataFra
     >>> list(ch.index), list(ch.status)
     (['orchestrator', 'notification'], ['changed', 'new'])
     """
-    d0, d1 = _dependencies(before), _dependencies(after)
+    d0 = _dependencies(checks.graph("graph_changes", before, "before"))
+    d1 = _dependencies(checks.graph("graph_changes", after, "after"))
     e0 = set(before.edges(keys=True))
     rows = []
     for p in _participants(after):
@@ -320,6 +327,13 @@ def graph_growth(steps=range(1, 11), patterns=SEED_PATTERNS) -> pd.DataFrame:
     >>> t["max_dependencies"].tolist()  # choreography, orchestration
     [2, 4]
     """
+    patterns = checks.patterns("graph_growth", patterns)
+    most = _validate.MAX_STEPS
+    steps = _validate.sequence("graph_growth", "steps", steps, "step counts", limit=most)
+    if not steps:
+        raise ValueError("graph_growth: steps is empty; give at least one number of steps")
+    for i, n in enumerate(steps):
+        _validate.count("graph_growth", f"steps[{i}]", n, high=most, limit="MAX_STEPS")
     rows = []
     for pattern in patterns:
         for n in steps:
@@ -361,8 +375,11 @@ def order_update_loop(saga: Saga | None = None, *, fixed: bool = False) -> nx.Mu
     >>> sl.find_cycles(sl.order_update_loop())
     [('OrderUpdated', 'PaymentCompleted')]
     """
-
-    saga = ecommerce() if saga is None else saga
+    saga = ecommerce() if saga is None else checks.saga("order_update_loop", saga)
+    _validate.flag("order_update_loop", "fixed", fixed)
+    if "payment" not in saga.step_names:
+        raise ValueError(f"order_update_loop: saga needs a step named 'payment'; its steps are "
+                         f"{list(saga.step_names)}")
     order, paid = saga.initiator, saga.step("payment").success_event
     g = event_graph(saga, "choreography")
     if not fixed:

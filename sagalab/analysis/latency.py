@@ -20,8 +20,9 @@ import math
 import numpy as np
 import pandas as pd
 
+from ..model import _validate as v
+from . import _checks as checks
 from .replicate import Replications
-from .result import Result
 from .stats import mean_ci, t_quantile
 
 __all__ = ["COMPONENTS", "latency_breakdown", "paired_difference"]
@@ -29,24 +30,6 @@ __all__ = ["COMPONENTS", "latency_breakdown", "paired_difference"]
 #: The parts of a saga's latency, in the order tables and plots show them.
 COMPONENTS = ("queueing", "service", "network", "broker", "orchestrator")
 _UNTRACED_CHANNEL = {"choreography": "broker", "orchestration": "network"}
-
-
-def _as_dict(results) -> dict:
-
-    if isinstance(results, Result):
-        results = [results]
-    if not isinstance(results, dict):
-        out: dict = {}
-        for r in results:
-            out[r.pattern if r.pattern not in out else f"{r.pattern} #{len(out)}"] = r
-        results = out
-    for label, r in results.items():
-        if not isinstance(r, Result):
-            raise TypeError(f"latency_breakdown: expected Results, got {type(r).__name__} "
-                            f"for {label!r}")
-    if not results:
-        raise ValueError("latency_breakdown: expected at least one Result, got none")
-    return results
 
 
 def _transit_by_channel(result, ids: np.ndarray) -> dict:
@@ -94,12 +77,11 @@ def latency_breakdown(results, quantile: float | None = None) -> pd.DataFrame:
     >>> bool(abs(t.loc["orchestration", "latency"] - runs[1].sagas.latency.mean()) < 1e-12)
     True
     """
-    if quantile is not None and not (isinstance(quantile, (int, float))
-                                     and not isinstance(quantile, bool) and 0 <= quantile < 1):
-        raise ValueError(f"latency_breakdown: quantile must be a number in [0, 1) or None, "
-                         f"got {quantile!r}")
+    if quantile is not None:
+        v.real("latency_breakdown", "quantile", quantile, high=math.nextafter(1.0, 0.0),
+               what="a number in [0, 1) or None")
     rows = {}
-    for label, r in _as_dict(results).items():
+    for label, r in checks.results("latency_breakdown", results).items():
         s = r.sagas
         lat = s["latency"].to_numpy()
         keep = np.ones(len(s), bool) if quantile is None else lat >= np.quantile(lat, quantile)
@@ -162,8 +144,9 @@ def paired_difference(a: Replications, b: Replications, metric: str = "latency_p
         raise ValueError("paired_difference: a and b must be replicated on the same seed with "
                          f"the same number of replications; got seeds {a.params['seed']!r}, "
                          f"{b.params['seed']!r} and {len(a.runs)}, {len(b.runs)} replications")
-    if metric not in a.runs.columns or metric == "replication":
-        raise ValueError(f"paired_difference: unknown metric {metric!r}; metrics are "
+    checks.confidence("paired_difference", confidence)
+    if not isinstance(metric, str) or metric not in a.runs.columns or metric == "replication":
+        raise ValueError(f"paired_difference: unknown metric {v.short(metric)}; metrics are "
                          f"{[c for c in a.runs.columns if c != 'replication']}")
     xa = a.runs[metric].to_numpy(dtype=float)
     xb = b.runs[metric].to_numpy(dtype=float)

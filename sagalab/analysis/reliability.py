@@ -21,15 +21,11 @@ import pandas as pd
 
 from ..model import _validate as v
 from ..sim.record import OUTCOMES
-from .result import as_results
+from . import _checks as checks
 
 __all__ = ["fault_table", "stuck_sagas"]
 
 MS = 1e3  # milliseconds per second
-
-
-def _as_dict(results) -> dict:
-    return as_results(results)
 
 
 def fault_table(results) -> pd.DataFrame:
@@ -63,7 +59,7 @@ def fault_table(results) -> pd.DataFrame:
     (['choreography', 'orchestration'], True)
     """
     rows = {}
-    for label, r in _as_dict(results).items():
+    for label, r in checks.results("fault_table", results).items():
         s = r.sagas
         counts = s["outcome"].value_counts()
         lat = s["latency"].dropna().to_numpy()
@@ -118,7 +114,7 @@ def stuck_sagas(result, older_than: float, at: float | None = None) -> pd.DataFr
     >>> len(found), int((r.sagas.outcome == "stuck").sum())
     (5, 5)
     """
-
+    checks.result("stuck_sagas", result)
     older_than = v.real("stuck_sagas", "older_than", older_than)
     if at is None:
         at = float(result.params["duration"])

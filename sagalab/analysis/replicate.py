@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..model.specs import Saga
+from . import _checks as checks
 from .runner import SERIAL
 from .stats import mean_ci
 from .sweep import run_grid
@@ -110,10 +111,8 @@ def replicate(saga: Saga, pattern: str, replications: int = 10, *, seed=0,
     >>> bool(low < reps.runs.latency_mean.mean() < high)
     True
     """
-    if not isinstance(pattern, str):
-        raise TypeError(f"replicate: pattern must be a str, got {pattern!r}")
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"replicate: confidence must be in (0, 1), got {confidence!r}")
+    checks.pattern("replicate", pattern)
+    checks.confidence("replicate", confidence)
     df, _, errors = run_grid(saga, {}, (pattern,), replications, executor=executor,
                              progress=progress, seed=seed, warmup=warmup,
                              simulate_kwargs=dict(simulate_kwargs), owner="replicate")

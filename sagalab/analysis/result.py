@@ -22,6 +22,8 @@ from . import trace as _trace
 
 __all__ = ["Result", "warmup_count", "as_results"]
 
+MAX_TIMES = 10_000_000  # times one timeline() call may look at
+
 
 def _sagas_frame(cols: dict, step_names) -> pd.DataFrame:
     """``result.sagas`` from the simulator's columns (see :mod:`sagalab.sim.record`)."""
@@ -186,8 +188,14 @@ class Result:
         [0, 1): which fraction) from every number except utilization (which
         covers the whole run): a run starts from an empty system, so its
         first sagas see shorter queues than the steady state.
+        A warm-up that would drop every saga is refused (``ValueError``).
         """
-        s = self.sagas.iloc[warmup_count(warmup, len(self.sagas)):]
+        first = warmup_count(warmup, len(self.sagas))
+        if first >= len(self.sagas):
+            raise ValueError(f"summary: warmup={warmup!r} drops every one of the "
+                             f"{len(self.sagas)} sagas; give a count below that or a fraction "
+                             f"in [0, 1)")
+        s = self.sagas.iloc[first:]
         ended = s[s["outcome"] != OUTCOMES[STUCK]]
         lat = ended["latency"].to_numpy()
         span = (ended["end"].max() - s["start"].min()) if len(ended) else float("nan")
@@ -286,9 +294,10 @@ class Result:
 
         Parameters
         ----------
-        times : array-like of float, optional
-            When to look, seconds; default 501 evenly spaced times from 0 to
-            the end of the run.
+        times : float or array-like of float, optional
+            When to look, seconds (finite; at most ``MAX_TIMES``, 10 million,
+            of them); default 501 evenly spaced times from 0 to the end of the
+            run.
 
         Returns
         -------
@@ -310,7 +319,15 @@ class Result:
         s = self.sagas
         if times is None:
             times = np.linspace(0.0, self.params["duration"], 501)
-        t = np.asarray(times, dtype=float)
+        t = np.atleast_1d(np.asarray(times))
+        if t.dtype.kind not in "iuf" or t.ndim != 1 or not 0 < t.size <= MAX_TIMES:
+            raise TypeError(f"timeline: times must be one number or a 1-D array of 1 to "
+                            f"{MAX_TIMES:,} numbers (seconds), got {type(times).__name__} of "
+                            f"dtype {t.dtype} and shape {t.shape}")
+        t = t.astype(float)
+        if not np.isfinite(t).all():
+            raise ValueError(f"timeline: times must be finite seconds, got "
+                             f"{t[~np.isfinite(t)][0]!r} among them")
         start = s["start"].to_numpy()  # ascending: saga ids are in arrival order
         end = np.nan_to_num(s["end"].to_numpy(), nan=np.inf)
         in_flight = (np.searchsorted(start, t, side="right")

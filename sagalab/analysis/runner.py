@@ -19,11 +19,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _checks as checks
+from ._checks import SERIAL
 from .run import simulate
 
 __all__ = ["Task", "run_task", "run_tasks", "replication_seed", "SERIAL"]
 
-SERIAL = "serial"  # executor value: run in this process, one task after another
 
 
 @dataclass(frozen=True)
@@ -97,15 +98,12 @@ def _default_pool(n_tasks: int) -> cf.Executor:
 
 def resolve_executor(executor, n_tasks: int, owner: str):
     """``(executor or None for serial, whether we own it and must shut it down)``."""
+    checks.executor(owner, executor)
     if executor is None:
         return (None, False) if n_tasks <= 1 else (_default_pool(n_tasks), True)
-    if isinstance(executor, str) and executor == SERIAL:
-        return None, False
     if isinstance(executor, cf.Executor):
         return executor, False
-    raise TypeError(f"{owner}: executor must be None (a local process pool), {SERIAL!r} or a "
-                    f"concurrent.futures.Executor (e.g. distributed.Client().get_executor()), "
-                    f"got {type(executor).__name__} {executor!r}")
+    return None, False  # "serial"
 
 
 def _bar(total: int, progress: bool, desc: str):

@@ -27,17 +27,18 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..model import _validate as v
 from ..model.infrastructure import Orchestrator
 from ..model.specs import Saga
-from ..sim.catalogue import PATTERNS
-from ..sim.draws import seed_sequence
-from .result import warmup_count
+from . import _checks as checks
+from .run import simulate
 from .runner import SERIAL, Task, replication_seed, run_tasks
 
 __all__ = ["saturation", "Saturation", "capacity_estimate"]
 
 CRITERIA = {"utilization": 1.0, "latency": None}  # criterion -> default threshold
 MAX_WIDEN = 12  # bracket widenings (each doubles or halves a rate) before giving up
+MIN_RTOL = 1e-6  # the narrowest relative bracket a search may ask for
 
 
 def capacity_estimate(saga: Saga, pattern: str, orchestrator: Orchestrator | None = None) -> dict:
@@ -54,7 +55,10 @@ def capacity_estimate(saga: Saga, pattern: str, orchestrator: Orchestrator | Non
     >>> est["orchestrator"]  # c / (d h) = 2 / (3 x 0.01)
     66.66666666666667
     """
-    orchestrator = orchestrator or Orchestrator()
+    checks.saga("capacity_estimate", saga)
+    checks.pattern("capacity_estimate", pattern)
+    orchestrator = v.instance("capacity_estimate", "orchestrator", orchestrator, Orchestrator,
+                              allow_none=True) or Orchestrator()
     est = {}
     for s in saga.steps:
         est[s.name] = s.capacity / s.service_time.mean if s.service_time.mean > 0 else math.inf
@@ -123,7 +127,8 @@ def saturation(saga: Saga, pattern: str, *, criterion: str = "utilization",
     seed, warmup, executor, progress
         As for :func:`sagalab.replicate`.
     rtol : float
-        Stop when the bracket is narrower than ``rtol`` times its upper end.
+        Stop when the bracket is narrower than ``rtol`` times its upper end;
+        in ``[MIN_RTOL, 1)`` (``MIN_RTOL`` = 1e-6).
     **simulate_kwargs
         ``network``, ``broker``, ``orchestrator`` (not ``arrival_rate``:
         that is what is searched).
@@ -142,29 +147,33 @@ def saturation(saga: Saga, pattern: str, *, criterion: str = "utilization",
     >>> sat.bottleneck, bool(0.95 * 33.3 < sat.rate < 1.05 * 33.3)
     ('orchestrator', True)
     """
-    if pattern not in PATTERNS:
-        raise ValueError(f"saturation: pattern must be one of {list(PATTERNS)}, got {pattern!r}")
-    if criterion not in CRITERIA:
+    own = "saturation"
+    checks.saga(own, saga)
+    checks.pattern(own, pattern)
+    if not isinstance(criterion, str) or criterion not in CRITERIA:
         raise ValueError(f"saturation: criterion must be one of {list(CRITERIA)}, "
-                         f"got {criterion!r}")
+                         f"got {v.short(criterion)}")
     if "arrival_rate" in simulate_kwargs:
         raise TypeError("saturation: arrival_rate is what saturation searches; do not pass it")
+    checks.simulate_keywords(own, simulate_kwargs, simulate, reserved=("n_sagas", "seed"))
     threshold = CRITERIA[criterion] if threshold is None else threshold
     if threshold is None:
         raise ValueError("saturation: criterion='latency' needs threshold= (p99 seconds)")
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or threshold <= 0:
-        raise ValueError(f"saturation: threshold must be a number > 0, got {threshold!r}")
-    if not 0.0 < rtol < 1.0:
-        raise ValueError(f"saturation: rtol must be in (0, 1), got {rtol!r}")
-    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
-        raise ValueError(f"saturation: replications must be an int >= 1, got {replications!r}")
-    warmup_count(warmup, 1)
+    v.real(own, "threshold", threshold, low_open=True, high=v.MAX_VALUE,
+           what=f"a number in (0, {v.MAX_VALUE:g}]")
+    v.real(own, "rtol", rtol, low=MIN_RTOL, high=math.nextafter(1.0, 0.0),
+           what=f"in [{MIN_RTOL:g}, 1) (MIN_RTOL: finer than that, floats cannot bisect)")
+    replications = checks.replications(own, replications)
+    checks.runs(own, replications * (2 * MAX_WIDEN + math.ceil(math.log2(1 / rtol)) + 2))
+    checks.warmup(own, warmup, checks.n_sagas(own, n_sagas))
+    checks.executor(own, executor)
+    v.flag(own, "progress", progress)
     est = capacity_estimate(saga, pattern, simulate_kwargs.get("orchestrator"))
     guess = min(est.values(), default=math.inf)
     if not math.isfinite(guess):
         raise ValueError("saturation: nothing in this saga takes time (every service time and "
                          "the orchestrator overhead are zero), so no arrival rate saturates it")
-    root = seed_sequence(seed)
+    root = checks.seed(own, seed)
     seeds = [replication_seed(root, r) for r in range(replications)]
     kwargs = dict(simulate_kwargs, saga=saga, pattern=pattern, n_sagas=n_sagas)
     kwargs.setdefault("trace", False)

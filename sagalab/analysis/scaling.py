@@ -19,9 +19,12 @@ import math
 import numpy as np
 import pandas as pd
 
+from ..model import _validate as v
+from ..model.distributions import as_distribution
 from ..model.infrastructure import Orchestrator
 from ..model.specs import Saga
-from .result import warmup_count
+from . import _checks as checks
+from .run import simulate
 from .runner import SERIAL
 from .saturation import capacity_estimate, saturation
 
@@ -56,9 +59,9 @@ def littles_law(result, warmup: int | float = 0.1) -> pd.Series:
     >>> bool(abs(sl.littles_law(r)["relative_error"]) < 0.05)
     True
     """
-    s = result.sagas
+    s = checks.result("littles_law", result).sagas
     start, end = s["start"].to_numpy(), s["end"].to_numpy()
-    first = warmup_count(warmup, len(s))
+    first = checks.warmup("littles_law", warmup, len(s))
     if len(s) - first < 2:
         raise ValueError(f"littles_law: need at least 2 sagas after the warm-up, got "
                          f"{len(s) - first}")
@@ -87,7 +90,8 @@ def saturation_points(saga: Saga, capacities=(1, 2, 4, 8), *, overhead: float = 
     ----------
     saga : Saga
     capacities : sequence of int
-        Orchestrator workers to try (each decision takes ``overhead`` seconds).
+        Orchestrator workers to try (each decision takes ``overhead`` seconds);
+        may be empty (choreography only).
     overhead : float
         Seconds of orchestrator work per decision.
     n_sagas, replications, rtol, seed, warmup, executor
@@ -112,6 +116,15 @@ def saturation_points(saga: Saga, capacities=(1, 2, 4, 8), *, overhead: float = 
     >>> row["bottleneck"], float(row["theory"])  # 1 / (4 decisions x 20 ms)
     ('orchestrator', 12.5)
     """
+    own = "saturation_points"
+    checks.saga(own, saga)
+    capacities = v.sequence(own, "capacities", capacities, "orchestrator worker counts",
+                            limit=100)
+    for i, c in enumerate(capacities):
+        v.count(own, f"capacities[{i}]", c, high=v.MAX_WORKERS, limit="MAX_WORKERS")
+    as_distribution(own, "overhead", overhead)
+    checks.simulate_keywords(own, simulate_kwargs, simulate,
+                             reserved=("orchestrator", "n_sagas", "seed", "arrival_rate"))
     rows = {}
     configs = [("choreography", 0)] + [("orchestration", int(c)) for c in capacities]
     for pattern, c in configs:

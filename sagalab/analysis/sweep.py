@@ -21,16 +21,19 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
+import numbers
 import warnings
 
 import numpy as np
 import pandas as pd
 
+from ..model import _validate as v
 from ..model.infrastructure import Broker, Network, Orchestrator
 from ..model.specs import Saga, Step
-from ..sim.catalogue import PATTERNS, SEED_PATTERNS
-from ..sim.draws import seed_sequence
-from .result import warmup_count
+from ..sim.catalogue import SEED_PATTERNS
+from . import _checks as checks
+from .run import simulate
 from .runner import Task, replication_seed, run_tasks
 
 __all__ = ["sweep", "apply_point", "SIMULATE_KEYS"]
@@ -102,9 +105,9 @@ def apply_point(saga: Saga, point: dict, simulate_kwargs: dict) -> dict:
 
 
 def _values(key, values):
-    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
-        raise TypeError(f"sweep: grid[{key!r}] must be a sequence of values to try, got {values!r}")
-    values = [v.item() if isinstance(v, np.generic) else v for v in values]
+    values = v.sequence("sweep", f"grid[{key!r}]", values, "values to try",
+                               limit=checks.MAX_RUNS)
+    values = [x.item() if isinstance(x, np.generic) else x for x in values]
     if not values:
         raise ValueError(f"sweep: grid[{key!r}] is empty; give at least one value")
     return values
@@ -117,28 +120,35 @@ def _describe(exc: BaseException) -> str:
 def run_grid(saga: Saga, grid, patterns, replications, *, executor, progress, seed, warmup,
              simulate_kwargs: dict, owner: str = "sweep"):
     """The rows of a sweep, its grid keys, and the exceptions of its failed runs."""
-    if not isinstance(saga, Saga):
-        raise TypeError(f"{owner}: saga must be a Saga, got {type(saga).__name__} {saga!r}")
+    saga = checks.saga(owner, saga)
     grid = {} if grid is None else grid
     if not isinstance(grid, dict):
-        raise TypeError(f"{owner}: grid must be a dict of key -> values, got {grid!r}")
-    patterns = (patterns,) if isinstance(patterns, str) else tuple(patterns)
-    for p in patterns:
-        if p not in PATTERNS:
-            raise ValueError(f"{owner}: patterns must be among {list(PATTERNS)}, got {p!r}")
-    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
-        raise ValueError(f"{owner}: replications must be an int >= 1, got {replications!r}")
+        raise TypeError(f"{owner}: grid must be a dict of key -> values, got {v._got(grid)}")
+    patterns = checks.patterns(owner, patterns)
+    replications = checks.replications(owner, replications)
+    checks.executor(owner, executor)
+    v.flag(owner, "progress", progress)
     for key in ("pattern", "seed", "saga"):
         if key in simulate_kwargs:
             raise TypeError(f"{owner}: pass {key} as {owner}'s own argument, not a simulate "
                             f"keyword")
+    checks.simulate_keywords(owner, simulate_kwargs, simulate)
     keys = list(grid)
     for key in keys:
         check_key(saga, key)
     values = [_values(k, grid[k]) for k in keys]
-    warmup_count(warmup, 1)  # refuse a bad warm-up before anything runs
+    checks.runs(owner, math.prod(map(len, values)) * len(patterns) * replications)
+    for key, check in (("arrival_rate", checks.rate), ("n_sagas", checks.n_sagas)):
+        if key in simulate_kwargs:
+            check(owner, simulate_kwargs[key])
+        elif key not in grid:
+            raise TypeError(f"{owner}: {key} is required: pass {key}= or put it in the grid")
+    sizes = grid.get("n_sagas", [simulate_kwargs.get("n_sagas")])
+    sizes = [n for n in sizes if isinstance(n, numbers.Integral) and not isinstance(n, bool)
+             and n >= 1]
+    checks.warmup(owner, warmup, min(sizes, default=1) if sizes else 1)
     simulate_kwargs.setdefault("trace", False)
-    root = seed_sequence(seed)
+    root = checks.seed(owner, seed)
     seeds = [replication_seed(root, r) for r in range(replications)]
 
     rows, tasks, slots, errors = [], [], [], []

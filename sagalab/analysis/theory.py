@@ -19,8 +19,12 @@ from __future__ import annotations
 
 import math
 
+from ..model import _validate as v
+
 __all__ = ["erlang_c", "mmc_sojourn", "mm1_sojourn", "tandem_sojourn", "p_compensated",
-           "coordinator_saturation", "messaging_time", "p_dead_letter"]
+           "coordinator_saturation", "messaging_time", "p_dead_letter", "MAX_SERVERS"]
+
+MAX_SERVERS = 170  # servers erlang_c takes: 171! overflows a float
 
 
 def erlang_c(c: int, offered: float) -> float:
@@ -29,6 +33,9 @@ def erlang_c(c: int, offered: float) -> float:
     >>> round(erlang_c(1, 0.5), 3)
     0.5
     """
+    c = v.count("erlang_c", "c", c, high=MAX_SERVERS, limit="MAX_SERVERS: the factorials "
+                "overflow floats beyond")
+    offered = v.real("erlang_c", "offered", offered, what="a load >= 0 Erlangs")
     if offered >= c:
         raise ValueError(f"offered load {offered} must be below the {c} servers (unstable)")
     term = sum(offered ** k / math.factorial(k) for k in range(c))
@@ -42,6 +49,9 @@ def mmc_sojourn(arrival_rate: float, mean_service: float, c: int) -> float:
     >>> round(mmc_sojourn(0.5, 1.0, 1), 6)  # M/M/1: 1 / (1 - 0.5)
     2.0
     """
+    v.real("mmc_sojourn", "arrival_rate", arrival_rate, what="a rate >= 0 per second")
+    v.real("mmc_sojourn", "mean_service", mean_service, low_open=True,
+           what="a time > 0 seconds")
     mu = 1.0 / mean_service
     wq = erlang_c(c, arrival_rate * mean_service) / (c * mu - arrival_rate)
     return wq + mean_service
@@ -54,16 +64,30 @@ def mm1_sojourn(arrival_rate: float, mean_service: float) -> float:
 
 def tandem_sojourn(arrival_rate: float, stations) -> float:
     """Mean end-to-end time through a Jackson tandem of ``(mean_service, c)`` stations."""
+    stations = v.sequence("tandem_sojourn", "stations", stations, "(mean_service, c) pairs",
+                          limit=v.MAX_STEPS)
+    for i, st in enumerate(stations):
+        if not (isinstance(st, (tuple, list)) and len(st) == 2):
+            raise TypeError(f"tandem_sojourn: stations[{i}] must be a (mean_service, c) pair, "
+                            f"got {v._got(st)}")
     return sum(mmc_sojourn(arrival_rate, s, c) for s, c in stations)
 
 
 def p_compensated(failure_ps) -> float:
     """Probability that some step fails (the saga is compensated, or ends in dlq)."""
-    return 1.0 - math.prod(1.0 - p for p in failure_ps)
+    ps = v.sequence("p_compensated", "failure_ps", failure_ps, "probabilities",
+                    limit=v.MAX_STEPS)
+    return 1.0 - math.prod(1.0 - v.probability("p_compensated", f"failure_ps[{i}]", p)
+                           for i, p in enumerate(ps))
 
 
 def coordinator_saturation(capacity: int, overhead: float, decisions: float) -> float:
     """Sagas per second at which a coordinator's decisions use all its workers."""
+    v.count("coordinator_saturation", "capacity", capacity)
+    v.real("coordinator_saturation", "overhead", overhead, low_open=True,
+           what="a time > 0 seconds")
+    v.real("coordinator_saturation", "decisions", decisions, low_open=True,
+           what="a number > 0 of decisions per saga")
     return capacity / (decisions * overhead)
 
 
@@ -87,9 +111,12 @@ def messaging_time(pattern: str, n_steps: int, *, hop: float = 0.002,
     >>> round(messaging_time("orchestration", 3, transport="async"), 6)  # 4 x (2 x 5 + 1) ms
     0.044
     """
-    if transport not in ("sync", "async"):
+    if not isinstance(transport, str) or transport not in ("sync", "async"):
         raise ValueError(f"messaging_time: transport must be 'sync' or 'async', "
-                         f"got {transport!r}")
+                         f"got {v.short(transport)}")
+    v.count("messaging_time", "n_steps", n_steps, high=v.MAX_STEPS, limit="MAX_STEPS")
+    for name, x in (("hop", hop), ("broker_latency", broker_latency), ("overhead", overhead)):
+        v.seconds("messaging_time", name, x)
     transfers = n_steps + 1
     if pattern == "choreography":
         if transport != "sync":
@@ -100,7 +127,7 @@ def messaging_time(pattern: str, n_steps: int, *, hop: float = 0.002,
         leg = hop if transport == "sync" else broker_latency
         return transfers * (2 * leg + overhead)
     raise ValueError(f"messaging_time: pattern must be 'choreography' or 'orchestration', "
-                     f"got {pattern!r}")
+                     f"got {v.short(pattern)}")
 
 
 def p_dead_letter(failure_p: float, retries: int = 0, compensations: int = 1) -> float:
@@ -116,5 +143,8 @@ def p_dead_letter(failure_p: float, retries: int = 0, compensations: int = 1) ->
     >>> round(p_dead_letter(0.5, compensations=2), 2)  # 1 - (1 - 0.5) ** 2
     0.75
     """
+    v.probability("p_dead_letter", "failure_p", failure_p)
+    v.count("p_dead_letter", "retries", retries, low=0)
+    v.count("p_dead_letter", "compensations", compensations, low=0)
     parked = failure_p ** (1 + retries)
     return 1.0 - (1.0 - parked) ** compensations

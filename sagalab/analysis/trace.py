@@ -20,6 +20,8 @@ import heapq
 import numpy as np
 import pandas as pd
 
+from ..model import _validate as v
+
 __all__ = ["Trace", "trace", "to_mermaid", "spans", "participants"]
 
 LANE = 14  # characters per lifeline in the text rendering
@@ -229,9 +231,13 @@ def spans(result, saga_ids=None) -> pd.DataFrame:
     ['saga_id', 'participant', 'phase', 'start', 'end', 'name']
     """
     s = result.sagas
-    ids = np.arange(len(s)) if saga_ids is None else np.asarray(list(saga_ids), dtype=np.int64)
-    for sid in ids:
-        _saga_row(result, int(sid))
+    if saga_ids is None:
+        ids = np.arange(len(s))
+    else:
+        ids = v.sequence("spans", "saga_ids", saga_ids, "saga ids", limit=10 * len(s))
+        for sid in ids:
+            _saga_row(result, sid)
+        ids = np.asarray(ids, dtype=np.int64)
     ev = result.events
     if len(ev) == 0:
         raise ValueError("spans: result.events is empty; simulate with trace=True")

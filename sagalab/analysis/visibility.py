@@ -11,9 +11,13 @@ that from ``result.events``; it never re-runs anything.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import pandas as pd
+
+from ..model import _validate as v
+from . import _checks as checks
 
 __all__ = ["SagaStatus", "where_is", "log_coverage"]
 
@@ -66,13 +70,13 @@ def where_is(result, saga_id: int, at: float | None = None) -> SagaStatus:
     >>> sl.where_is(r, 42).complete_logs
     ('orchestrator',)
     """
-    s = result.sagas
-    if not 0 <= saga_id < len(s):
-        raise ValueError(f"where_is: saga_id must be in [0, {len(s) - 1}], got {saga_id!r}")
+    s = checks.result("where_is", result).sagas
+    saga_id = v.count("where_is", "saga_id", saga_id, low=0, high=len(s) - 1)
     if not result.params.get("trace", True):
         raise ValueError("where_is: the run was made with trace=False, so it kept no messages")
     row = s.iloc[saga_id]
-    at = float(row.end) if at is None else float(at)
+    at = float(row.end) if at is None else v.real("where_is", "at", at, low=-math.inf,
+                                                           what="a finite time in seconds")
     ev = result.events[(result.events.saga_id == saga_id) & (result.events.time <= at)]
     if at < row.start:
         status = "not started"
@@ -95,7 +99,7 @@ def log_coverage(result) -> pd.Series:
     participant whose log holds every message) and ``logs_holding_mean``
     (mean number of participant logs holding part of a saga's story).
     """
-    ev = result.events
+    ev = checks.result("log_coverage", result).events
     if not len(ev):
         raise ValueError("log_coverage: the run kept no messages (trace=False)")
     ev = ev[ev.target.astype(str) != "dlq"]

@@ -6,18 +6,32 @@ that knows its mean and draws many samples at once from a
 sagas' service times in one call).
 
 Where a spec asks for a distribution, a plain non-negative number ``x`` is
-accepted and means ``Constant(x)``.
+accepted and means ``Constant(x)``. Parameters are finite and at most
+``MAX_VALUE`` (1e9 seconds, about 32 years; see :mod:`sagalab.model._validate`).
+
+A distribution of your own subclasses :class:`Distribution` and defines
+``mean`` and ``sample(rng, size)``. Specs draw from it once when they are
+built, and the simulator draws through :func:`checked_sample`, so a sample
+that is negative, NaN, infinite or of the wrong shape is refused with the
+spec and field it belongs to, never passed on to SimPy.
 """
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import _validate as v
 
-__all__ = ["Distribution", "Constant", "Exponential", "LogNormal", "as_distribution"]
+__all__ = ["Distribution", "Constant", "Exponential", "LogNormal", "as_distribution",
+           "checked_sample"]
+
+
+_RANGE = f"in [0, {v.MAX_VALUE:g}] (MAX_VALUE)"
+_RANGE_OPEN = f"in (0, {v.MAX_VALUE:g}] (MAX_VALUE)"
+TRIAL_DRAWS = 16  # draws a spec takes from a distribution of your own when it is built
 
 
 class Distribution:
@@ -53,7 +67,8 @@ class Constant(Distribution):
     value: float
 
     def __post_init__(self):
-        object.__setattr__(self, "value", v.real("Constant", "value", self.value))
+        object.__setattr__(self, "value", v.real("Constant", "value", self.value,
+                                                 high=v.MAX_VALUE, what=_RANGE))
 
     @property
     def mean(self) -> float:
@@ -86,7 +101,8 @@ class Exponential(Distribution):
     mean: float
 
     def __post_init__(self):
-        object.__setattr__(self, "mean", v.real("Exponential", "mean", self.mean, low_open=True))
+        object.__setattr__(self, "mean", v.real("Exponential", "mean", self.mean, low_open=True,
+                                                high=v.MAX_VALUE, what=_RANGE_OPEN))
 
     @property
     def scv(self) -> float:
@@ -117,7 +133,8 @@ class LogNormal(Distribution):
     sigma: float = 0.5
 
     def __post_init__(self):
-        object.__setattr__(self, "mean", v.real("LogNormal", "mean", self.mean, low_open=True))
+        object.__setattr__(self, "mean", v.real("LogNormal", "mean", self.mean, low_open=True,
+                                                high=v.MAX_VALUE, what=_RANGE_OPEN))
         object.__setattr__(self, "sigma", v.real("LogNormal", "sigma", self.sigma, high=5.0))
 
     @property
@@ -129,15 +146,102 @@ class LogNormal(Distribution):
         return rng.lognormal(mu, self.sigma, size)
 
 
-def as_distribution(owner: str, field: str, value, *, allow_none: bool = False):
-    """Coerce ``value`` (a Distribution or a non-negative number) to a Distribution."""
+def as_distribution(owner: str, field: str, value, *, allow_none: bool = False,
+                    low: float = 0.0):
+    """Coerce ``value`` (a Distribution or a non-negative number) to a Distribution.
+
+    A distribution of your own must have a finite ``mean`` (>= ``low``, at
+    most ``MAX_VALUE``) and give valid draws (see :func:`checked_sample`): a
+    few are taken here, from a fixed seed, so a broken one fails at once.
+    ``low=-MAX_VALUE`` allows negative values (an attribute, not a time).
+    """
     if value is None and allow_none:
         return None
-    if isinstance(value, Distribution):
+    if isinstance(value, (Constant, Exponential, LogNormal)):
         return value
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, Distribution):
+        mean = getattr(value, "mean", None)
+        v.real(owner, f"{field}.mean", mean, low=low, high=v.MAX_VALUE,
+               what=f"in [{low:g}, {v.MAX_VALUE:g}] (MAX_VALUE)")
+        checked_sample(value, np.random.default_rng(0), TRIAL_DRAWS, owner, field, low=low)
+        return value
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         allowed = "a Distribution (Constant, Exponential, LogNormal) or a number of seconds"
         if allow_none:
             allowed += " or None"
-        raise TypeError(f"{owner}: {field} must be {allowed}, got {type(value).__name__} {value!r}")
-    return Constant(v.real(owner, field, value, what="a time >= 0 seconds"))
+        raise TypeError(f"{owner}: {field} must be {allowed}, got {v._got(value)}")
+    return Constant(v.seconds(owner, field, value))
+
+
+def checked_sample(dist, rng: np.random.Generator, size: int, owner: str, field: str, *,
+                   low: float = 0.0) -> np.ndarray:
+    """``size`` draws of ``dist``, checked: finite reals in ``[low, MAX_VALUE]``, shape ``(size,)``.
+
+    The simulator draws every sample through this function, so a
+    distribution of your own that returns a negative, NaN or infinite time,
+    or an array of the wrong shape, fails with a clear error instead of deep
+    inside SimPy. The built-in distributions (and :class:`~sagalab.Choice`)
+    are trusted and returned as drawn.
+
+    Parameters
+    ----------
+    dist : Distribution or Choice
+        What to draw from.
+    rng : numpy.random.Generator
+        The stream to draw with.
+    size : int
+        How many draws (>= 0).
+    owner, field : str
+        Who asked, for the message: e.g. ``"Step 'payment'"`` and ``"service_time"``.
+    low : float
+        Smallest allowed value: 0 for times, ``-MAX_VALUE`` for attributes.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(size,)``.
+
+    Raises
+    ------
+    ValueError
+        Naming ``owner``, ``field``, the distribution and the first bad value.
+
+    Examples
+    --------
+    >>> import numpy as np, sagalab as sl
+    >>> from sagalab.model.distributions import checked_sample
+    >>> class Bad(sl.Distribution):
+    ...     mean = 1.0
+    ...     def sample(self, rng, size):
+    ...         return np.full(size, -1.0)
+    >>> checked_sample(Bad(), np.random.default_rng(0), 3, "Step 'pay'", "service_time")
+    Traceback (most recent call last):
+    ValueError: Step 'pay': service_time: Bad.sample returned -1.0 (draw 0 of 3);
+    expected finite numbers in [0, 1e+09] (MAX_VALUE)
+    """
+    if type(dist) in _TRUSTED:
+        return dist.sample(rng, size)
+    where = f"{owner}: {field}: {type(dist).__name__}.sample"
+    try:
+        got = dist.sample(rng, size)
+    except Exception as exc:  # the user's code: say whose draw it was
+        raise ValueError(f"{where}(rng, {size}) raised {type(exc).__name__}: {exc}") from exc
+    x = np.asarray(got)
+    if x.shape != (size,):
+        raise ValueError(f"{where} returned {v._got(got)} of shape {x.shape}; "
+                         f"expected ({size},)")
+    if x.dtype.kind in "US" and not isinstance(dist, Distribution):
+        return x  # a Choice of text values
+    if x.dtype.kind not in "iuf":
+        raise ValueError(f"{where} returned {v._got(got)} of dtype {x.dtype}; expected "
+                         f"{size} real numbers")
+    f = x.astype(float)
+    bad = ~np.isfinite(f) | (f < low) | (f > v.MAX_VALUE)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"{where} returned {float(f[i])!r} (draw {i} of {size}); expected "
+                         f"finite numbers in [{low:g}, {v.MAX_VALUE:g}] (MAX_VALUE)")
+    return x
+
+
+_TRUSTED = (Constant, Exponential, LogNormal)  # drawn without checks: valid by construction

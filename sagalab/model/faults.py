@@ -46,9 +46,9 @@ class Outage:
     target : str
         A step's service (e.g. ``"payment"``), ``"orchestrator"`` or ``"broker"``.
     start : float
-        When it crashes, seconds after the run began (>= 0).
+        When it crashes, seconds after the run began (>= 0, at most ``MAX_VALUE``).
     duration : float
-        How long it stays down, seconds (> 0).
+        How long it stays down, seconds (> 0, at most ``MAX_VALUE``).
 
     Examples
     --------
@@ -63,12 +63,10 @@ class Outage:
     duration: float
 
     def __post_init__(self):
-        if not isinstance(self.target, str) or not self.target:
-            raise TypeError(f"Outage: target must be the name of a step's service, "
-                            f"'orchestrator' or 'broker', got {self.target!r}")
-        object.__setattr__(self, "start", v.real("Outage", "start", self.start))
-        object.__setattr__(self, "duration", v.real("Outage", "duration", self.duration,
-                                                    low_open=True, what="a time > 0 seconds"))
+        v.text("Outage", "target (a step's service, 'orchestrator' or 'broker')", self.target)
+        object.__setattr__(self, "start", v.seconds("Outage", "start", self.start))
+        object.__setattr__(self, "duration", v.seconds("Outage", "duration", self.duration,
+                                                       low_open=True))
 
     @property
     def end(self) -> float:
@@ -99,14 +97,14 @@ class FaultPlan:
             faults = ()
         if isinstance(faults, Outage) or isinstance(faults, (str, bytes)) \
                 or not hasattr(faults, "__iter__"):
-            raise TypeError(f"simulate: faults must be a list of Outage, got {faults!r}")
+            raise TypeError(f"simulate: faults must be a list of Outage, got {v._got(faults)}")
         faults = tuple(faults)
         allowed = list(saga.step_names) + [ORCHESTRATOR, BROKER]
         by_target: dict[str, list[Outage]] = {}
         for i, o in enumerate(faults):
             if not isinstance(o, Outage):
                 raise TypeError(f"simulate: faults[{i}] must be an Outage, "
-                                f"got {type(o).__name__} {o!r}")
+                                f"got {v._got(o)}")
             if o.target not in allowed:
                 raise ValueError(f"simulate: faults[{i}] has target {o.target!r}, which is "
                                  f"not in this saga; allowed targets are {allowed}")

@@ -52,7 +52,7 @@ class Network:
         recorded as late and ignored.
     retries : int
         How often a call that timed out or was refused (service down) is
-        sent again before the saga compensates.
+        sent again before the saga compensates; at most ``MAX_RETRIES`` (100).
     backoff : Distribution or float
         Wait before the first retry, seconds; it doubles with each retry.
 
@@ -74,9 +74,9 @@ class Network:
         set_ = object.__setattr__
         set_(self, "hop", as_distribution("Network", "hop", self.hop))
         if self.timeout is not None:
-            set_(self, "timeout", v.real("Network", "timeout", self.timeout, low_open=True,
-                                         what="a time > 0 seconds or None"))
-        set_(self, "retries", v.count("Network", "retries", self.retries, low=0))
+            set_(self, "timeout", v.seconds("Network", "timeout", self.timeout, low_open=True))
+        set_(self, "retries", v.count("Network", "retries", self.retries, low=0,
+                                      high=v.MAX_RETRIES, limit="MAX_RETRIES"))
         set_(self, "backoff", as_distribution("Network", "backoff", self.backoff))
 
 
@@ -96,7 +96,8 @@ class Broker:
         ``None``: the broker is a pure delay. An int: each service consumes
         its events from this many partitions (keyed by saga id), each in
         order by one consumer: a slow event holds up the ones behind it, and
-        a service works on at most ``partitions`` events at once.
+        a service works on at most ``partitions`` events at once. At most
+        ``MAX_PARTITIONS`` (10,000).
     commit_every : int
         A consumer commits its position (its offset) after every
         ``commit_every`` messages it has worked (1: after each, as a consumer
@@ -105,7 +106,8 @@ class Broker:
         duplicates in a batch, as in Kafka after a crash or a rebalance.
     commit_interval : float or None
         Seconds between commits instead (Kafka's ``auto.commit.interval.ms``,
-        5 s by default there); ``None`` commits by count.
+        5 s by default there); ``None`` commits by count (at most
+        ``MAX_COMMIT_EVERY``, 1,000,000 messages).
 
     Examples
     --------
@@ -127,12 +129,13 @@ class Broker:
         set_(self, "latency", as_distribution("Broker", "latency", self.latency))
         set_(self, "redelivery_p", v.probability("Broker", "redelivery_p", self.redelivery_p))
         if self.partitions is not None:
-            set_(self, "partitions", v.count("Broker", "partitions", self.partitions))
-        set_(self, "commit_every", v.count("Broker", "commit_every", self.commit_every))
+            set_(self, "partitions", v.count("Broker", "partitions", self.partitions,
+                                             high=v.MAX_PARTITIONS, limit="MAX_PARTITIONS"))
+        set_(self, "commit_every", v.count("Broker", "commit_every", self.commit_every,
+                                           high=v.MAX_COMMIT_EVERY, limit="MAX_COMMIT_EVERY"))
         if self.commit_interval is not None:
-            set_(self, "commit_interval", v.real("Broker", "commit_interval",
-                                                 self.commit_interval, low_open=True,
-                                                 what="a time > 0 seconds or None"))
+            set_(self, "commit_interval", v.seconds("Broker", "commit_interval",
+                                                    self.commit_interval, low_open=True))
 
 
 @dataclass(frozen=True)
@@ -178,7 +181,8 @@ class Orchestrator:
 
     def __post_init__(self):
         set_ = object.__setattr__
-        set_(self, "capacity", v.count("Orchestrator", "capacity", self.capacity))
+        set_(self, "capacity", v.count("Orchestrator", "capacity", self.capacity,
+                                       high=v.MAX_WORKERS, limit="MAX_WORKERS"))
         set_(self, "overhead", as_distribution("Orchestrator", "overhead", self.overhead))
         set_(self, "durable_log", v.flag("Orchestrator", "durable_log", self.durable_log))
         set_(self, "log_latency",

@@ -23,11 +23,13 @@ import numpy as np
 
 from . import _validate as v
 
-__all__ = ["Choice", "Condition", "AllOf", "AnyOf", "OPS", "is_rule"]
+__all__ = ["Choice", "Condition", "AllOf", "AnyOf", "OPS", "is_rule", "MAX_VALUES", "MAX_DEPTH"]
 
 #: Comparison operators a Condition understands.
 OPS = ("==", "!=", "<", "<=", ">", ">=", "in", "not in")
 _ORDERING = ("<", "<=", ">", ">=")
+MAX_VALUES = 10_000  # values of a Choice, or of an ``in`` condition
+MAX_DEPTH = 16       # levels of AllOf / AnyOf nested in each other
 _NUMPY = {"==": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal,
           ">": np.greater, ">=": np.greater_equal}
 
@@ -36,10 +38,10 @@ def _scalar(owner: str, field: str, x):
     """A str or a finite real number (bools are refused: they read as 0/1)."""
     if isinstance(x, str):
         return x
-    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x):
-        raise TypeError(f"{owner}: {field} must be a str or a finite number, "
-                        f"got {type(x).__name__} {x!r}")
-    return x
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{owner}: {field} must be a str or a finite number, got {v._got(x)}")
+    as_float = v.real(owner, field, x, low=-math.inf, what="a finite number")
+    return int(x) if isinstance(x, numbers.Integral) else as_float
 
 
 @dataclass(frozen=True)
@@ -65,19 +67,21 @@ class Choice:
     weights: tuple | None = None
 
     def __post_init__(self):
-        if isinstance(self.values, (str, bytes)) or not hasattr(self.values, "__iter__"):
-            raise TypeError(f"Choice: values must be a sequence, got {self.values!r}")
-        values = tuple(_scalar("Choice", "values", x) for x in self.values)
+        values = tuple(_scalar("Choice", "values", x) for x in
+                       v.sequence("Choice", "values", self.values, "values", limit=MAX_VALUES))
         if not values:
             raise ValueError("Choice: values must hold at least one value")
         if len(set(values)) != len(values):
-            raise ValueError(f"Choice: values must be unique, got {values!r}")
+            raise ValueError(f"Choice: values must be unique, got {v.short(values)}")
         if len({isinstance(x, str) for x in values}) > 1:
-            raise TypeError(f"Choice: values must be all text or all numbers, got {values!r}")
+            raise TypeError(f"Choice: values must be all text or all numbers, "
+                            f"got {v.short(values)}")
         object.__setattr__(self, "values", values)
         if self.weights is not None:
-            w = tuple(v.real("Choice", "weights", x, low_open=True, what="a weight > 0")
-                      for x in self.weights)
+            w = tuple(v.real("Choice", "weights", x, low_open=True, high=v.MAX_VALUE,
+                             what=f"a weight in (0, {v.MAX_VALUE:g}] (MAX_VALUE)")
+                      for x in v.sequence("Choice", "weights", self.weights, "weights",
+                                          limit=MAX_VALUES))
             if len(w) != len(values):
                 raise ValueError(f"Choice: weights must have one entry per value "
                                  f"({len(values)}), got {len(w)}")
@@ -137,18 +141,17 @@ class Condition(_Rule):
 
     def __post_init__(self):
         v.name("Condition", "field", self.field)
-        if self.op not in OPS:
-            raise ValueError(f"Condition: op must be one of {list(OPS)}, got {self.op!r}")
+        if not isinstance(self.op, str) or self.op not in OPS:
+            raise ValueError(f"Condition: op must be one of {list(OPS)}, got {v._got(self.op)}")
         if self.op in ("in", "not in"):
-            if isinstance(self.value, (str, bytes)) or not hasattr(self.value, "__iter__"):
-                raise TypeError(f"Condition: value for {self.op!r} must be a sequence of "
-                                f"values, got {self.value!r}")
-            vals = tuple(_scalar("Condition", "value", x) for x in self.value)
+            vals = tuple(_scalar("Condition", "value", x) for x in
+                         v.sequence("Condition", f"value for {self.op!r}", self.value, "values",
+                                    limit=MAX_VALUES))
             if not vals:
                 raise ValueError(f"Condition: value for {self.op!r} must not be empty")
             object.__setattr__(self, "value", vals)
         else:
-            _scalar("Condition", "value", self.value)
+            object.__setattr__(self, "value", _scalar("Condition", "value", self.value))
 
     def fields(self) -> set[str]:
         return {self.field}
@@ -176,13 +179,17 @@ class _Combined(_Rule):
     _word = ""
 
     def __post_init__(self):
-        terms = tuple(self.terms)
+        terms = v.sequence(type(self).__name__, "terms", self.terms, "conditions",
+                           limit=MAX_VALUES)
         if len(terms) < 2:
             raise ValueError(f"{type(self).__name__}: terms must hold at least two conditions")
         for t in terms:
             if not isinstance(t, _Rule):
                 raise TypeError(f"{type(self).__name__}: terms must be Condition, AllOf or "
-                                f"AnyOf, got {type(t).__name__} {t!r}")
+                                f"AnyOf, got {v._got(t)}")
+        if 1 + max(depth(t) for t in terms) > MAX_DEPTH:
+            raise ValueError(f"{type(self).__name__}: terms nest AllOf/AnyOf more than "
+                             f"{MAX_DEPTH} levels deep (MAX_DEPTH)")
         object.__setattr__(self, "terms", terms)
 
     def fields(self) -> set[str]:
@@ -215,6 +222,11 @@ class AnyOf(_Combined):
 def is_rule(x) -> bool:
     """True for a declarative condition (Condition, AllOf, AnyOf)."""
     return isinstance(x, _Rule)
+
+
+def depth(rule) -> int:
+    """Levels of AllOf/AnyOf in ``rule`` (a Condition: 0)."""
+    return 1 + max(depth(t) for t in rule.terms) if isinstance(rule, _Combined) else 0
 
 
 def check(owner: str, rule, attributes: dict) -> None:

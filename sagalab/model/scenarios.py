@@ -5,11 +5,18 @@ measurements of any real system: change them to match yours.
 """
 from __future__ import annotations
 
-from .distributions import Distribution, Exponential, LogNormal
+from . import _validate as v
+from .distributions import Distribution, Exponential, LogNormal, as_distribution
 from .rules import Choice, Condition
 from .specs import Saga, Step
 
 __all__ = ["ecommerce", "travel_booking", "loan_approval", "user_onboarding", "chain"]
+
+
+def _probabilities(owner: str, **ps: float) -> None:
+    """Refuse a bad probability argument by its own name, before any step is built."""
+    for field, p in ps.items():
+        v.probability(owner, field, p)
 
 
 def ecommerce(*, payment_failure_p: float = 0.05, inventory_failure_p: float = 0.03,
@@ -37,6 +44,9 @@ def ecommerce(*, payment_failure_p: float = 0.05, inventory_failure_p: float = 0
     >>> [s.name for s in sl.scenarios.ecommerce().steps]
     ['payment', 'inventory', 'shipping']
     """
+    _probabilities("ecommerce", payment_failure_p=payment_failure_p,
+                   inventory_failure_p=inventory_failure_p,
+                   shipping_failure_p=shipping_failure_p)
     return Saga(
         "ecommerce",
         (
@@ -89,6 +99,9 @@ def travel_booking(*, flight_failure_p: float = 0.05, hotel_failure_p: float = 0
     >>> [s.name for s in saga.steps if s.parallel], saga.step("payment").kind
     (['flight', 'hotel', 'car', 'insurance'], 'pivot')
     """
+    _probabilities("travel_booking", flight_failure_p=flight_failure_p,
+                   hotel_failure_p=hotel_failure_p, car_failure_p=car_failure_p,
+                   payment_failure_p=payment_failure_p)
     book = dict(parallel="bookings", stage="reservations")
     ln = lambda m: LogNormal(m, 0.6)  # noqa: E731 - supplier APIs have a long tail
     return Saga(
@@ -154,6 +167,9 @@ def loan_approval(*, threshold: float = 25_000.0, credit_failure_p: float = 0.12
     >>> print(sl.scenarios.loan_approval().step("manual_approval").when)
     (amount > 25000.0) or ((tier == 'new') and (amount > 10000.0))
     """
+    v.real("loan_approval", "threshold", threshold, high=v.MAX_VALUE,
+           what=f"an amount in [0, {v.MAX_VALUE:g}] (MAX_VALUE)")
+    _probabilities("loan_approval", credit_failure_p=credit_failure_p)
     amount = lambda op, x: Condition("amount", op, x)  # noqa: E731
     fast = 0.02  # s, withdrawing an inquiry or archiving a check
     assess = dict(stage="assessment", compensation_time=fast)
@@ -203,6 +219,8 @@ def user_onboarding(*, email_failure_p: float = 0.02, profile_failure_p: float =
     >>> sl.scenarios.user_onboarding().step_names
     ('email', 'profile')
     """
+    _probabilities("user_onboarding", email_failure_p=email_failure_p,
+                   profile_failure_p=profile_failure_p)
     return Saga(
         "user_onboarding",
         (
@@ -242,10 +260,11 @@ def chain(n_steps: int = 3, *, service_time: Distribution | float = CHAIN_SERVIC
     >>> [s.parallel for s in sl.scenarios.chain(3, parallel=2).steps]
     ['fan-out', 'fan-out', None]
     """
-    if isinstance(parallel, bool) or not isinstance(parallel, int) \
-            or not 0 <= parallel <= n_steps:
-        raise ValueError(f"chain: parallel must be an int from 0 to n_steps={n_steps}, "
-                         f"got {parallel!r}")
+    v.count("chain", "n_steps", n_steps, high=v.MAX_STEPS, limit="MAX_STEPS")
+    as_distribution("chain", "service_time", service_time)
+    _probabilities("chain", failure_p=failure_p)
+    v.count("chain", "capacity", capacity, high=v.MAX_WORKERS, limit="MAX_WORKERS")
+    v.count("chain", "parallel", parallel, low=0, high=n_steps)
     return Saga(f"chain{n_steps}", [Step(f"s{k + 1}", service_time, failure_p=failure_p,
                                          capacity=capacity,
                                          parallel="fan-out" if k < parallel else None)

@@ -19,11 +19,13 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from . import _validate as v
-from . import rules
-from .distributions import Distribution, as_distribution
+import numpy as np
 
-__all__ = ["Step", "Saga", "STEP_KINDS"]
+from . import _toml, names, rules
+from . import _validate as v
+from .distributions import Distribution, as_distribution, checked_sample
+
+__all__ = ["Step", "Saga", "STEP_KINDS", "MAX_EXPECTED_ATTEMPTS"]
 
 #: Step kinds after Garcia-Molina & Salem and Richardson: the order they must come in.
 STEP_KINDS = ("compensatable", "pivot", "retriable")
@@ -32,10 +34,9 @@ _SAGA_COLUMNS = frozenset({"saga_id", "start", "end", "latency", "outcome", "fai
                            "steps_completed", "compensations", "messages", "queueing",
                            "service", "transit", "coordination", "fault_wait",
                            "inconsistent", "duplicates", "retries", "late_replies"})
-
-
-def _camel(name: str) -> str:
-    return "".join(part[:1].upper() + part[1:] for part in name.replace("-", "_").split("_"))
+#: Largest expected number of attempts 1 / (1 - failure_p) of a retriable step.
+MAX_EXPECTED_ATTEMPTS = 1000
+_camel = names.camel  # the simulator's name for it
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,8 @@ class Step:
     failure_p : float
         Probability the step fails on a business rule (e.g. card declined).
     capacity : int
-        Parallel workers of the service (a FIFO queue forms in front of them).
+        Parallel workers of the service (a FIFO queue forms in front of them),
+        at most ``MAX_WORKERS`` (1,000,000).
     compensation_time : Distribution, float or None
         Time of the compensating transaction; ``None`` means the same
         distribution as ``service_time``.
@@ -66,7 +68,9 @@ class Step:
     success_event, failure_event, compensation_event : str or None
         Names of the events (choreography) or replies (orchestration) the
         service emits; default ``<Name>Completed``, ``<Name>Failed``,
-        ``<Name>Compensated``.
+        ``<Name>Compensated``. Message names are printable text without
+        control characters, newlines or surrounding blanks, and no two
+        messages of a saga may share one (see :mod:`sagalab.model.names`).
     command, compensation_command : str or None
         Names of the orchestrator's commands; default ``Process<Name>`` and
         ``Compensate<Name>``.
@@ -78,14 +82,16 @@ class Step:
     compensation_retries : int
         How often a failed compensation is tried again before the saga is
         parked in the dead-letter queue (``compensation_failure_p`` applies
-        to each try).
+        to each try); at most ``MAX_RETRIES`` (100).
     kind : {"compensatable", "pivot", "retriable"}
         ``"compensatable"`` (default) may fail and is undone by its
         compensation; the ``"pivot"`` is the go/no-go step: it may fail, and
         once it succeeds the saga must finish; a ``"retriable"`` step comes
         after the pivot, is never compensated, and ``failure_p`` is then the
         chance that one *attempt* fails transiently: it is retried until it
-        succeeds.
+        succeeds. A retriable step needs on average ``1 / (1 - failure_p)``
+        attempts, at most :data:`MAX_EXPECTED_ATTEMPTS` (1000): its
+        ``failure_p`` is at most 0.999.
     when : Condition, AllOf, AnyOf, callable or None
         Run the step only for sagas whose attributes satisfy this (see
         :mod:`sagalab.rules`); ``None`` runs it always.
@@ -140,7 +146,8 @@ class Step:
         owner = f"Step {n!r}"
         set_(self, "service_time", as_distribution(owner, "service_time", self.service_time))
         set_(self, "failure_p", v.probability(owner, "failure_p", self.failure_p))
-        set_(self, "capacity", v.count(owner, "capacity", self.capacity))
+        set_(self, "capacity", v.count(owner, "capacity", self.capacity, high=v.MAX_WORKERS,
+                                       limit="MAX_WORKERS"))
         set_(self, "compensation_time",
              as_distribution(owner, "compensation_time", self.compensation_time, allow_none=True))
         set_(self, "compensation_failure_p",
@@ -148,26 +155,23 @@ class Step:
         set_(self, "idempotent", v.flag(owner, "idempotent", self.idempotent))
         set_(self, "outbox", v.flag(owner, "outbox", self.outbox))
         set_(self, "compensation_retries",
-             v.count(owner, "compensation_retries", self.compensation_retries, low=0))
-        cap = _camel(n)
-        defaults = {"success_event": f"{cap}Completed", "failure_event": f"{cap}Failed",
-                    "compensation_event": f"{cap}Compensated", "command": f"Process{cap}",
-                    "compensation_command": f"Compensate{cap}", "skip_event": f"{cap}Skipped"}
-        for fname, default in defaults.items():
+             v.count(owner, "compensation_retries", self.compensation_retries, low=0,
+                     high=v.MAX_RETRIES, limit="MAX_RETRIES"))
+        for fname, default in names.default_names(n).items():
             value = getattr(self, fname)
-            if value is None:
-                set_(self, fname, default)
-            elif not isinstance(value, str) or not value:
-                raise TypeError(f"{owner}: {fname} must be a non-empty str or None, got {value!r}")
-        if self.kind not in STEP_KINDS:
-            raise ValueError(f"{owner}: kind must be one of {list(STEP_KINDS)}, got {self.kind!r}")
-        if self.kind == "retriable" and self.failure_p >= 1:
+            set_(self, fname, default if value is None else v.text(owner, fname, value))
+        if not isinstance(self.kind, str) or self.kind not in STEP_KINDS:
+            raise ValueError(f"{owner}: kind must be one of {list(STEP_KINDS)}, "
+                             f"got {v._got(self.kind)}")
+        if self.kind == "retriable" and self.failure_p > 1 - 1 / MAX_EXPECTED_ATTEMPTS:
             raise ValueError(f"{owner}: failure_p of a retriable step is the chance one attempt "
-                             f"fails and must be < 1 (it is retried until it succeeds), "
-                             f"got {self.failure_p!r}")
+                             f"fails; it is retried until it succeeds, on average "
+                             f"1 / (1 - failure_p) attempts, at most {MAX_EXPECTED_ATTEMPTS} "
+                             f"(MAX_EXPECTED_ATTEMPTS), so failure_p must be <= "
+                             f"{1 - 1 / MAX_EXPECTED_ATTEMPTS:g}, got {self.failure_p!r}")
         if self.when is not None and not (rules.is_rule(self.when) or callable(self.when)):
             raise TypeError(f"{owner}: when must be a Condition, AllOf, AnyOf, a callable "
-                            f"taking the saga's attributes, or None, got {self.when!r}")
+                            f"taking the saga's attributes, or None, got {v._got(self.when)}")
         for fname in ("stage", "parallel"):
             if getattr(self, fname) is not None:
                 v.name(owner, fname, getattr(self, fname))
@@ -222,30 +226,29 @@ class Saga:
 
     def __post_init__(self):
         set_ = object.__setattr__
-        if not isinstance(self.name, str) or not self.name:
-            raise TypeError(f"Saga: name must be a non-empty str, got {self.name!r}")
-        owner = f"Saga {self.name!r}"
-        if isinstance(self.steps, (str, bytes)) or not hasattr(self.steps, "__iter__"):
-            raise TypeError(f"{owner}: steps must be a sequence of Step, got {self.steps!r}")
-        steps = tuple(self.steps)
+        owner = f"Saga {v.text('Saga', 'name', self.name)!r}"
+        steps = v.sequence(owner, "steps", self.steps, "Step", limit=v.MAX_STEPS)
         if not steps:
             raise ValueError(f"{owner}: steps must hold at least one Step, got an empty sequence")
         for i, s in enumerate(steps):
             if not isinstance(s, Step):
-                raise TypeError(f"{owner}: steps[{i}] must be a Step, got {type(s).__name__} {s!r}")
-        names = [s.name for s in steps]
-        dupes = sorted({n for n in names if names.count(n) > 1})
+                raise TypeError(f"{owner}: steps[{i}] must be a Step, got {v._got(s)}")
+        step_names = [s.name for s in steps]
+        dupes = sorted({n for n in step_names if step_names.count(n) > 1})
         if dupes:
-            raise ValueError(f"{owner}: step names must be unique, {dupes} appear more than once")
+            raise ValueError(f"{owner}: steps must have unique names, {dupes} appear more "
+                             f"than once")
         set_(self, "steps", steps)
         v.name(owner, "initiator", self.initiator)
-        if self.initiator in names:
+        if self.initiator in step_names:
             raise ValueError(f"{owner}: initiator {self.initiator!r} must differ from every "
-                             f"step name {names}")
+                             f"step name {step_names}")
+        names.check_unique(owner, self.initiator, steps)
         set_(self, "initiator_time",
              as_distribution(owner, "initiator_time", self.initiator_time, allow_none=True))
         set_(self, "initiator_capacity", v.count(owner, "initiator_capacity",
-                                                 self.initiator_capacity))
+                                                 self.initiator_capacity, high=v.MAX_WORKERS,
+                                                 limit="MAX_WORKERS"))
         set_(self, "attributes", _attributes(owner, self.attributes))
         _check_structure(owner, steps, dict(self.attributes))
 
@@ -253,13 +256,11 @@ class Saga:
     @classmethod
     def from_toml(cls, path) -> Saga:
         """Load a saga from a TOML file (see :mod:`sagalab.tomlio`); never runs code from it."""
-        from .tomlio import load
-        return load(path)
+        return _toml.load(path, Saga, Step)
 
     def to_toml(self) -> str:
         """This saga as TOML text that :meth:`from_toml` reads back to an equal Saga."""
-        from .tomlio import dumps
-        return dumps(self)
+        return _toml.dumps(self)
 
     # -- lookups ---------------------------------------------------------
     @property
@@ -304,27 +305,49 @@ class Saga:
 
 
 def _attributes(owner: str, attrs) -> tuple:
-    items = attrs.items() if hasattr(attrs, "items") else attrs
+    items = attrs.items() if isinstance(attrs, dict) else attrs
     if isinstance(items, (str, bytes)) or not hasattr(items, "__iter__"):
         raise TypeError(f"{owner}: attributes must be a mapping name -> distribution, "
-                        f"got {attrs!r}")
+                        f"got {v._got(attrs)}")
     out = []
-    for pair in items:
+    for pair in v.sequence(owner, "attributes", items, "(name, distribution) pairs",
+                           limit=v.MAX_ATTRIBUTES):
         if not (isinstance(pair, tuple) and len(pair) == 2):
             raise TypeError(f"{owner}: attributes must be (name, distribution) pairs, "
-                            f"got {pair!r}")
+                            f"got {v._got(pair)}")
         name, dist = pair
-        v.name(owner, "attribute name", name)
+        v.name(owner, "attributes key", name)
         if name in _SAGA_COLUMNS:
-            raise ValueError(f"{owner}: attribute {name!r} would shadow a column of "
+            raise ValueError(f"{owner}: attributes key {name!r} would shadow a column of "
                              f"result.sagas; choose another name")
         if not isinstance(dist, rules.Choice):
-            dist = as_distribution(owner, f"attributes[{name!r}]", dist)
+            dist = as_distribution(owner, f"attributes[{name!r}]", dist, low=-v.MAX_VALUE)
         out.append((name, dist))
-    names = [n for n, _ in out]
-    if len(set(names)) != len(names):
-        raise ValueError(f"{owner}: attribute names must be unique, got {names}")
+    attr_names = [n for n, _ in out]
+    if len(set(attr_names)) != len(attr_names):
+        raise ValueError(f"{owner}: attributes must have unique names, got {attr_names}")
     return tuple(out)
+
+
+def _check_predicates(owner: str, steps, attributes: dict) -> None:
+    """Call every plain-Python ``when`` once, on one draw of the attributes, as a check."""
+    plain = [s for s in steps if s.when is not None and not rules.is_rule(s.when)]
+    if not plain:
+        return
+    rng = np.random.default_rng(0)
+    sample = {k: checked_sample(d, rng, 1, owner, f"attributes[{k!r}]",
+                                low=-v.MAX_VALUE).tolist()[0] for k, d in attributes.items()}
+    on = (f"one draw of the saga's attributes {sample}" if sample else
+          "the saga's attributes {} (it has none; declare them with Saga(attributes=...))")
+    for s in plain:
+        try:
+            got = s.when(dict(sample))
+        except Exception as exc:  # the user's code: say which step and on what
+            raise ValueError(f"{owner}: step {s.name!r}: when raised {type(exc).__name__}: "
+                             f"{v.one_line(str(exc), 200)}, called on {on}") from exc
+        if not isinstance(got, (bool, np.bool_)):
+            raise TypeError(f"{owner}: step {s.name!r}: when must return True or False, "
+                            f"returned {v._got(got)}, called on {on}")
 
 
 def _runs(owner, steps, label):
@@ -367,3 +390,4 @@ def _check_structure(owner: str, steps, attributes: dict) -> None:
     for s in steps:
         if rules.is_rule(s.when):
             rules.check(f"{owner}, step {s.name!r}", s.when, attributes)
+    _check_predicates(owner, steps, attributes)

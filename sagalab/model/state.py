@@ -47,6 +47,10 @@ COUNTERMEASURES = (None, "semantic_lock", "semantic_lock_fail", "commutative", "
                    "reread_fail", "version_file")
 #: Countermeasures that promise "never below zero" and "records match the truth".
 PROMISES = frozenset(COUNTERMEASURES) - {None}
+MAX_KEYS = 100_000         # products of a Stock, customers of a Credit (a balance each)
+MAX_UNITS = 10**12         # units of a balance, an order or a delivery (exact as floats)
+MIN_RESTOCK_EVERY = 0.01   # seconds between deliveries, at the least
+MAX_DELIVERIES = 1000      # restock deliveries per simulated second (products / restock_every)
 
 
 def _amount(owner: str, field: str, value) -> tuple[int, int]:
@@ -54,18 +58,21 @@ def _amount(owner: str, field: str, value) -> tuple[int, int]:
         value = (value, value)
     if not (isinstance(value, tuple) and len(value) == 2):
         raise TypeError(f"{owner}: {field} must be an int or a (low, high) pair of ints, "
-                        f"got {value!r}")
-    lo = v.count(owner, f"{field} low", value[0])
-    hi = v.count(owner, f"{field} high", value[1])
+                        f"got {v._got(value)}")
+    lo = v.count(owner, f"{field} low", value[0], high=MAX_UNITS, limit="MAX_UNITS")
+    hi = v.count(owner, f"{field} high", value[1], high=MAX_UNITS, limit="MAX_UNITS")
     if hi < lo:
-        raise ValueError(f"{owner}: {field} must have low <= high, got {value!r}")
+        raise ValueError(f"{owner}: {field} must have low <= high, got {v.short(value)}")
     return lo, hi
 
 
 def _countermeasure(owner: str, value):
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"{owner}: countermeasure must be one of {list(COUNTERMEASURES)}, "
+                        f"got {v._got(value)}")
     if value not in COUNTERMEASURES:
         raise ValueError(f"{owner}: countermeasure must be one of {list(COUNTERMEASURES)}, "
-                         f"got {value!r}")
+                         f"got {v._got(value)}")
     return value
 
 
@@ -79,10 +86,10 @@ class _Balance:
         set_ = object.__setattr__
         owner = f"{type(self).__name__}"
         v.name(owner, "step", self.step)
-        set_(self, items_field, v.count(owner, items_field, getattr(self, items_field)))
-        start = getattr(self, start_field)
-        if isinstance(start, bool) or not isinstance(start, numbers.Integral) or start < 0:
-            raise ValueError(f"{owner}: {start_field} must be an integer >= 0, got {start!r}")
+        set_(self, items_field, v.count(owner, items_field, getattr(self, items_field),
+                                        high=MAX_KEYS, limit="MAX_KEYS"))
+        set_(self, start_field, v.count(owner, start_field, getattr(self, start_field), low=0,
+                                        high=MAX_UNITS, limit="MAX_UNITS"))
         set_(self, amount_field, _amount(owner, amount_field, getattr(self, amount_field)))
         set_(self, "countermeasure", _countermeasure(owner, self.countermeasure))
 
@@ -93,8 +100,7 @@ class _Balance:
 
     def with_countermeasure(self, countermeasure):
         """A copy using ``countermeasure`` (one of :data:`COUNTERMEASURES`)."""
-        from dataclasses import replace
-        return replace(self, countermeasure=countermeasure)
+        return dataclasses.replace(self, countermeasure=countermeasure)
 
 
 @dataclass(frozen=True)
@@ -107,11 +113,13 @@ class Stock(_Balance):
         The step whose service keeps the stock (e.g. ``"inventory"``).
     products : int
         Size of the catalogue; each saga orders one product, drawn uniformly.
+        At most ``MAX_KEYS`` (100,000): the service keeps a balance per product.
     initial : int
         Units of every product in stock when the run starts (no restock: a
-        flash sale).
+        flash sale), at most ``MAX_UNITS`` (10**12).
     quantity : int or (int, int)
-        Units each saga orders: a constant or uniform integers low..high.
+        Units each saga orders: a constant or uniform integers low..high
+        (each from 1 to ``MAX_UNITS``).
     countermeasure : str or None
         How the service isolates sagas (see :mod:`sagalab.isolation`).
     restock : int
@@ -120,7 +128,10 @@ class Stock(_Balance):
         A delivery is one more writer of the balance: a naive compensation
         can overwrite it too.
     restock_every : float
-        Seconds between deliveries (> 0).
+        Seconds between deliveries, at least ``MIN_RESTOCK_EVERY`` (0.01).
+        Each delivery is a write to every product's balance: with a restock,
+        ``products / restock_every`` is at most ``MAX_DELIVERIES`` (1000) per
+        second.
 
     Examples
     --------
@@ -141,10 +152,17 @@ class Stock(_Balance):
 
     def __post_init__(self):
         self._check("products", "initial", "quantity")
-        object.__setattr__(self, "restock", v.count("Stock", "restock", self.restock, low=0))
+        object.__setattr__(self, "restock", v.count("Stock", "restock", self.restock, low=0,
+                                                    high=MAX_UNITS, limit="MAX_UNITS"))
         object.__setattr__(self, "restock_every", v.real(
-            "Stock", "restock_every", self.restock_every, low_open=True,
-            what="a time > 0 seconds"))
+            "Stock", "restock_every", self.restock_every, low=MIN_RESTOCK_EVERY, high=v.MAX_VALUE,
+            what=f"a time in [{MIN_RESTOCK_EVERY:g}, {v.MAX_VALUE:g}] seconds "
+                 f"(MIN_RESTOCK_EVERY, MAX_VALUE)"))
+        if self.restock and self.products / self.restock_every > MAX_DELIVERIES:
+            raise ValueError(f"Stock: restock every {self.restock_every:g} s to each of "
+                             f"{self.products} products is {self.products / self.restock_every:g} "
+                             f"deliveries per second, more than {MAX_DELIVERIES} "
+                             f"(MAX_DELIVERIES); raise restock_every or lower products")
 
     @property
     def refill(self) -> tuple[int, float]:
@@ -172,11 +190,14 @@ class Credit(_Balance):
     step : str
         The step whose service keeps the credit (e.g. ``"payment"``).
     customers : int
-        How many customers; each saga belongs to one, drawn uniformly.
+        How many customers; each saga belongs to one, drawn uniformly. At most
+        ``MAX_KEYS`` (100,000).
     limit : int
-        Credit of every customer when the run starts, in whole currency units.
+        Credit of every customer when the run starts, in whole currency units
+        (at most ``MAX_UNITS``, 10**12).
     amount : int or (int, int)
-        What each saga charges: a constant or uniform integers low..high.
+        What each saga charges: a constant or uniform integers low..high
+        (each from 1 to ``MAX_UNITS``).
     countermeasure : str or None
         How the service isolates sagas (see :mod:`sagalab.isolation`).
 
@@ -217,13 +238,13 @@ def check_states(state, saga) -> tuple:
     if isinstance(state, _Balance):
         state = (state,)
     if isinstance(state, (str, bytes)) or not hasattr(state, "__iter__"):
-        raise TypeError(f"simulate: state must be a list of Stock or Credit, got {state!r}")
+        raise TypeError(f"simulate: state must be a list of Stock or Credit, got {v._got(state)}")
     state = tuple(state)
     seen = set()
     for i, s in enumerate(state):
         if not isinstance(s, _Balance):
             raise TypeError(f"simulate: state[{i}] must be a Stock or a Credit, "
-                            f"got {type(s).__name__} {s!r}")
+                            f"got {v._got(s)}")
         if s.step not in saga.step_names:
             raise ValueError(f"simulate: state[{i}] is kept by step {s.step!r}, which is not "
                              f"in this saga; its steps are {list(saga.step_names)}")
@@ -249,10 +270,13 @@ def pessimistic_view(saga: Saga, *steps: str) -> Saga:
     >>> saga.step_names
     ('payment', 'shipping', 'inventory')
     """
+    v.instance("pessimistic_view", "saga", saga, Saga)
     if not steps:
         raise ValueError("pessimistic_view: name at least one step to move to the end")
-    for s in steps:
-        saga.step(s)
+    for i, s in enumerate(steps):
+        if not isinstance(s, str) or s not in saga.step_names:
+            raise ValueError(f"pessimistic_view: steps[{i}] must name a step of the saga, one "
+                             f"of {list(saga.step_names)}, got {v.short(s)}")
     if len(set(steps)) != len(steps):
         raise ValueError(f"pessimistic_view: steps must be distinct, got {list(steps)}")
     moved = [saga.step(s) for s in steps]

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model.distributions import Constant, Distribution
+from ..model._validate import MAX_VALUE
+from ..model.distributions import Constant, Distribution, checked_sample
 from ..model.specs import Saga
 
 __all__ = ["BLOCK", "seed_sequence", "stream", "World", "SagaDraw", "Sampler", "SagaDraws",
@@ -57,26 +58,29 @@ def stream(root: np.random.SeedSequence, *key: int) -> np.random.Generator:
 
 
 class Sampler:
-    """Draws one value at a time from a distribution, refilling in blocks."""
+    """Draws one value at a time from a distribution, refilling in checked blocks."""
 
-    __slots__ = ("dist", "rng", "buf", "pos")
+    __slots__ = ("dist", "rng", "buf", "pos", "owner", "field")
 
-    def __init__(self, dist: Distribution, rng: np.random.Generator):
+    def __init__(self, dist: Distribution, rng: np.random.Generator, owner: str = "",
+                 field: str = ""):
         self.dist, self.rng, self.buf, self.pos = dist, rng, [], 0
+        self.owner, self.field = owner, field
 
     def __call__(self) -> float:
         if self.pos == len(self.buf):
-            self.buf, self.pos = self.dist.sample(self.rng, BLOCK).tolist(), 0
+            self.buf = checked_sample(self.dist, self.rng, BLOCK, self.owner, self.field).tolist()
+            self.pos = 0
         x = self.buf[self.pos]
         self.pos += 1
         return x
 
 
-def constant_or_sampler(dist: Distribution, root, *key):
+def constant_or_sampler(dist: Distribution, root, *key, owner: str = "", field: str = ""):
     """``(value, None)`` for a Constant, ``(None, Sampler)`` otherwise."""
     if isinstance(dist, Constant):
         return dist.value, None
-    return None, Sampler(dist, stream(root, *key))
+    return None, Sampler(dist, stream(root, *key), owner, field)
 
 
 class SagaDraw:
@@ -144,7 +148,8 @@ class World:
         """Draw (and keep, for ``result.sagas``) every attribute of the next sagas."""
         out = {}
         for name, dist, rng in self._attrs:
-            out[name] = dist.sample(rng, size)
+            out[name] = checked_sample(dist, rng, size, f"Saga {self.saga.name!r}",
+                                       f"attributes[{name!r}]", low=-MAX_VALUE)
             self.attribute_values[name].append(out[name])
         return out
 
@@ -158,8 +163,10 @@ class World:
                 runs[:, j] = s.when.mask(attrs)
             else:  # a plain predicate, one saga at a time
                 names = list(attrs)
-                runs[:, j] = [bool(s.when(dict(zip(names, row))))
-                              for row in zip(*(attrs[k].tolist() for k in names))]
+                rows = ([dict(zip(names, row)) for row in zip(*(attrs[k].tolist()
+                                                                 for k in names))]
+                        if names else [{}] * size)
+                runs[:, j] = [bool(s.when(row)) for row in rows]
         return runs.tolist()
 
     def retry_block(self, size: int) -> list:
@@ -169,7 +176,8 @@ class World:
             if r is None:
                 continue
             extra = r[0].geometric(1.0 - s.failure_p, size) - 1  # failed attempts
-            times = s.service_time.sample(r[1], int(extra.sum())).tolist()
+            times = checked_sample(s.service_time, r[1], int(extra.sum()), f"Step {s.name!r}",
+                                   "service_time").tolist()
             pos = 0
             for i, m in enumerate(extra.tolist()):
                 retry[i][j] = times[pos:pos + m]
@@ -188,13 +196,15 @@ class World:
         saga = self.saga
         none = [None] * size
         inter = self._arr.exponential(1.0 / self.rate, size).tolist()
-        svc = np.column_stack([s.service_time.sample(r, size)
+        svc = np.column_stack([checked_sample(s.service_time, r, size, f"Step {s.name!r}",
+                                              "service_time")
                                for s, r in zip(saga.steps, self._svc)]).tolist()
         fails = self.fails_block(size).tolist() if self.can_fail else none
         comp, cfails = self.compensations(size) if self.draw_comp else (none, none)
         init = none
         if self._ini is not None:
-            init = saga.initiator_time.sample(self._ini, 2 * size).reshape(size, 2).tolist()
+            init = checked_sample(saga.initiator_time, self._ini, 2 * size, f"Saga {saga.name!r}",
+                                  "initiator_time").reshape(size, 2).tolist()
         attrs = self.attributes_block(size) if self._attrs else {}
         runs = self.runs_block(size, attrs) if self._conditions else none
         retry = self.retry_block(size) if any(r is not None for r in self._retry) else none
@@ -205,7 +215,8 @@ class World:
     def compensations(self, size: int):
         """Compensation times and how many tries of each fail, for the next ``size`` sagas."""
         saga, n = self.saga, len(self.saga.steps)
-        comp = np.column_stack([s.compensation.sample(r, size)
+        comp = np.column_stack([checked_sample(s.compensation, r, size, f"Step {s.name!r}",
+                                               "compensation_time")
                                 for s, r in zip(saga.steps, self._comp)]).tolist()
         cf = np.zeros((size, n), dtype=np.int64)
         for j, (s, r) in enumerate(zip(saga.steps, self._comp_fail)):

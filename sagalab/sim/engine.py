@@ -86,11 +86,16 @@ class Engine:
                 if led is not None:
                     led.station = self.stations[led.step]
         # -- links and draws
-        self.hop = Delay(constant_or_sampler(network.hop, root, INFRA, 0))
-        self.latency = Delay(constant_or_sampler(broker.latency, root, INFRA, 1))
-        self.overhead = Delay(constant_or_sampler(orchestrator.overhead, root, INFRA, 2))
-        self.log_latency = Delay(constant_or_sampler(orchestrator.log_latency, root, INFRA, 3))
-        self.backoff = Delay(constant_or_sampler(network.backoff, root, INFRA, 4))
+        self.hop = Delay(constant_or_sampler(network.hop, root, INFRA, 0, owner="Network",
+                                             field="hop"))
+        self.latency = Delay(constant_or_sampler(broker.latency, root, INFRA, 1, owner="Broker",
+                                                 field="latency"))
+        self.overhead = Delay(constant_or_sampler(orchestrator.overhead, root, INFRA, 2,
+                                                  owner="Orchestrator", field="overhead"))
+        self.log_latency = Delay(constant_or_sampler(orchestrator.log_latency, root, INFRA, 3,
+                                                     owner="Orchestrator", field="log_latency"))
+        self.backoff = Delay(constant_or_sampler(network.backoff, root, INFRA, 4,
+                                                 owner="Network", field="backoff"))
         self.uses_decisions = catalogue.orchestrated and not (
             orchestrator.overhead.is_zero and not self.durable)
         self.redelivery_p = broker.redelivery_p if uses_broker else 0.0
