@@ -32,7 +32,7 @@ from ..model.faults import ORCHESTRATOR
 from ..sim.catalogue import CHANNELS, KINDS
 from . import plan
 
-__all__ = ["EndWatcher", "read_logs", "read_effects", "decisions", "result"]
+__all__ = ["EndWatcher", "read_logs", "read_effects", "work_frame", "decisions", "result"]
 
 
 class EndWatcher:
@@ -84,7 +84,30 @@ def _categorical(values, categories) -> pd.Categorical:
     return pd.Categorical(values, categories=list(categories))
 
 
-def events_frame(logs, saga, pattern, epoch) -> pd.DataFrame:
+def work_frame(logs, cfg, epoch) -> pd.DataFrame:
+    """Every piece of work done: who, for which saga, when it came, started and ended, how long
+    the simulator drew it to take, how much longer it really took (``overrun``: the event
+    loop waking late, the machine busy), and the message it produced."""
+    draws, index = cfg["draws"], {s["name"]: k for k, s in enumerate(cfg["steps"])}
+    undo = {s["compensation_command"] for s in cfg["steps"]}
+    init = draws["initiator"]
+    rows = []
+    for r in logs:
+        if r["ev"] != "work":
+            continue
+        sid, k = r["saga"], index.get(r["by"])
+        if k is None:  # the initiator: its work at the start, or at the end
+            drawn = init[sid][0 if r["action"] == "create" else 1] if init else 0.0
+        else:
+            drawn = draws["compensation" if r["action"] in undo else "service"][sid][k]
+        rows.append((sid, r["by"], r["action"], r["recv"] - epoch, r["start"] - epoch,
+                     r["end"] - epoch, bool(r["ok"]), drawn, r.get("reply")))
+    df = pd.DataFrame(rows, columns=["saga_id", "service", "action", "received", "start", "end",
+                                     "ok", "drawn", "reply"])
+    return df.assign(overrun=df["end"] - df["start"] - df["drawn"])
+
+
+def events_frame(logs, saga, pattern, epoch) -> tuple[list, pd.DataFrame]:
     sends = [r for r in logs if r["ev"] == "send"]
     sends.sort(key=lambda r: r["t"])
     first_recv, worked = {}, {}
@@ -110,7 +133,7 @@ def events_frame(logs, saga, pattern, epoch) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=["time", "saga_id", "kind", "name", "source", "target",
                                      "channel", "delivered"])
     people = list(dict.fromkeys(list(df["source"]) + list(df["target"])))
-    return pd.DataFrame({
+    return [r["id"] for r in sends], pd.DataFrame({
         "time": df["time"].astype(float),
         "saga_id": df["saga_id"].astype(np.int64),
         "kind": _categorical(df["kind"], KINDS),
@@ -169,28 +192,27 @@ def _waits(ev: pd.DataFrame, made: pd.DataFrame, windows: dict, n: int):
     return in_transit, deciding
 
 
-def sagas_frame(logs, effects, events, saga, cfg, epoch, duration, crashes) -> pd.DataFrame:
+def sagas_frame(logs, work, effects, events, saga, cfg, epoch, duration,
+                crashes) -> pd.DataFrame:
     n, steps = cfg["n_sagas"], cfg["steps"]
     start = np.asarray(cfg["draws"]["start"], dtype=float)
     end = np.full(n, np.nan)
     for r in logs:
         if r["ev"] == "end" and np.isnan(end[r["saga"]]):
             end[r["saga"]] = r["t"] - epoch
-    work = pd.DataFrame([r for r in logs if r["ev"] == "work"],
-                        columns=["saga", "by", "action", "recv", "start", "end", "ok"])
-    work["queueing"] = (work["start"] - work["recv"]).astype(float)
-    work["service"] = (work["end"] - work["start"]).astype(float)
-    per = work.groupby("saga")[["queueing", "service"]].sum().reindex(range(n), fill_value=0.0)
+    work = work.assign(queueing=work["start"] - work["received"],
+                       service=work["end"] - work["start"])
+    per = work.groupby("saga_id")[["queueing", "service"]].sum().reindex(range(n),
+                                                                         fill_value=0.0)
     command = {s["command"]: k for k, s in enumerate(steps)}
     undo = {s["compensation_command"] for s in steps}
     fwd = work[work["action"].isin(command)]
     failed = np.full(n, -1)
-    for sid, action in fwd.loc[~fwd["ok"].astype(bool), ["saga", "action"]].itertuples(
-            index=False):
+    for sid, action in fwd.loc[~fwd["ok"], ["saga_id", "action"]].itertuples(index=False):
         failed[sid] = command[action]
-    done = fwd[fwd["ok"].astype(bool)].groupby("saga")["action"].nunique().reindex(
+    done = fwd[fwd["ok"]].groupby("saga_id")["action"].nunique().reindex(
         range(n), fill_value=0).to_numpy()
-    comps = work[work["action"].isin(undo)].groupby("saga").size().reindex(
+    comps = work[work["action"].isin(undo)].groupby("saga_id").size().reindex(
         range(n), fill_value=0).to_numpy()
     ev = events
     messages = ev.groupby("saga_id").size().reindex(range(n), fill_value=0).to_numpy()
@@ -258,15 +280,13 @@ def _inconsistent(eff, epoch, end, outcome, duration, n) -> np.ndarray:
     return out
 
 
-def stations_frame(logs, events, saga, pattern, duration) -> pd.DataFrame:
-    work = pd.DataFrame([r for r in logs if r["ev"] == "work"],
-                        columns=["by", "start", "end"])
+def stations_frame(work, events, saga, pattern, duration) -> pd.DataFrame:
     rows = []
     caps = {s.name: s.capacity for s in saga.steps}
     if saga.initiator_time is not None:
         caps[saga.initiator] = saga.initiator_capacity
     for name, cap in caps.items():
-        w = work[work["by"] == name]
+        w = work[work["service"] == name]
         busy = float((w["end"] - w["start"]).sum())
         rows.append({"station": name, "capacity": cap, "served": len(w), "busy": busy})
     if pattern == "orchestration":
@@ -281,9 +301,13 @@ def stations_frame(logs, events, saga, pattern, duration) -> pd.DataFrame:
 def result(saga, pattern, cfg, logs, effects, *, epoch, end, params, live) -> Result:
     """The run's Result: the simulator's tables, plus ``params["live"]``."""
     duration = end - epoch
-    events = events_frame(logs, saga, pattern, epoch)
-    sagas = sagas_frame(logs, effects, events, saga, cfg, epoch, duration, live["crashes"])
-    stations = stations_frame(logs, events, saga, pattern, duration)
+    work = work_frame(logs, cfg, epoch)
+    ids, events = events_frame(logs, saga, pattern, epoch)
+    sagas = sagas_frame(logs, work, effects, events, saga, cfg, epoch, duration,
+                        live["crashes"])
+    stations = stations_frame(work, events, saga, pattern, duration)
+    overrun = work.dropna(subset=["reply"]).set_index("reply")["overrun"]
+    live["overrun"] = overrun.reindex(ids).fillna(0.0).to_numpy()  # aligned with events
     deliveries = pd.DataFrame(
         [(r["t"] - epoch, r["saga"], r["name"], r["by"], r["ev"] == "duplicate")
          for r in logs if r["ev"] in ("recv", "duplicate")],
@@ -298,7 +322,7 @@ def result(saga, pattern, cfg, logs, effects, *, epoch, end, params, live) -> Re
     crashes["busy"] = [said.get(row.target, []).pop(0) if row.failpoint and said.get(row.target)
                        else [] for row in crashes.itertuples()]
     eff = effects.assign(at=effects["at"] - epoch)
-    live.update(deliveries=deliveries, effects=eff, crashes=crashes,
+    live.update(deliveries=deliveries, effects=eff, crashes=crashes, work=work,
                 absorbed=int(deliveries["duplicate"].sum()),
                 listening=pd.DataFrame(live["listening"], columns=["process", "address", "port"]))
     return Result(sagas=sagas, events=events, stations=stations,

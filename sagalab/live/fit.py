@@ -52,7 +52,7 @@ def _engine(result: Result):
     return result.params.get("live", {}).get("engine")
 
 
-def calibrate(result: Result) -> dict:
+def calibrate(result: Result, *, overrun: bool = True) -> dict:
     """``network=``, ``broker=`` and ``orchestrator=`` for :func:`sagalab.simulate`, fitted.
 
     The hop of every message sent over HTTP, the latency of every message
@@ -66,6 +66,12 @@ def calibrate(result: Result) -> dict:
     ----------
     result : Result
         A real run (:func:`sagalab.live.run`) with traced messages.
+    overrun : bool
+        A real service works a little longer than the time the simulator drew
+        (its event loop wakes late; the machine is busy): the model's service
+        time cannot hold that, so by default each work's overrun is added to
+        the message it produced, the one place the model has for it.
+        ``False`` fits the links alone.
 
     Returns
     -------
@@ -74,6 +80,9 @@ def calibrate(result: Result) -> dict:
     """
     ev = result.events
     transit = (ev["delivered"] - ev["time"]).to_numpy()
+    late = result.params.get("live", {}).get("overrun")
+    if overrun and late is not None:
+        transit = transit + np.maximum(late, 0.0)  # (a crash cuts a work short)
     channel = ev["channel"].astype(str).to_numpy()
     net, brk = transit[channel == "network"], transit[channel == "broker"]
     decisions = decision_times(result)
@@ -86,17 +95,18 @@ def calibrate(result: Result) -> dict:
             "orchestrator": orchestrator}
 
 
-def twin(real: Result, *, calibrated: bool = True, **overrides) -> Result:
+def twin(real: Result, *, calibrated: bool = True, overrun: bool = True,
+         **overrides) -> Result:
     """The simulator's run of the same sagas (same seed, rate, faults, transport).
 
-    ``calibrated=True`` uses :func:`calibrate` (real); otherwise the
-    simulator's defaults (durable for DBOS). ``overrides`` go to ``sl.simulate``.
+    ``calibrated=True`` uses :func:`calibrate` (real, overrun=overrun); otherwise
+    the simulator's defaults (durable for DBOS). ``overrides`` go to ``sl.simulate``.
     """
     p = real.params
     kw = dict(arrival_rate=p["arrival_rate"], n_sagas=p["n_sagas"], seed=p["seed"],
               faults=list(p["faults"]) or None, transport=p["transport"])
     if calibrated:
-        kw.update(calibrate(real))
+        kw.update(calibrate(real, overrun=overrun))
     elif _engine(real) == "dbos":
         kw["orchestrator"] = Orchestrator(durable_log=True)
     kw.update(overrides)

@@ -74,7 +74,7 @@ class OrderService:
                 if self.out_stream:
                     self.db.to_outbox(self.out_stream, msg)
             self.log.write("work", saga=saga, action="create", id=None, recv=due,
-                           start=started, end=ended, ok=True)
+                           start=started, end=ended, ok=True, reply=msg["id"])
         if self.out_stream:
             self.relay.wake.set()
         else:

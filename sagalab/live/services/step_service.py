@@ -101,7 +101,7 @@ class StepService:
                         self.db.to_outbox(self.out_stream, reply)
             if stored is None:
                 self.log.write("work", saga=saga, action=action, id=msg["id"], recv=received,
-                               start=started, end=ended, ok=not fails)
+                               start=started, end=ended, ok=not fails, reply=reply["id"])
             await self.failpoint.leave(saga)  # a crash lands here: committed, nothing sent
         if stored is not None:
             return stored, True
