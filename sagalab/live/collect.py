@@ -28,6 +28,7 @@ import pandas as pd
 
 from .. import OUTCOMES
 from ..analysis.result import Result
+from ..analysis.trace import _fifo_starts
 from ..model.faults import ORCHESTRATOR
 from ..sim.catalogue import CHANNELS, KINDS
 from . import plan
@@ -85,10 +86,18 @@ def _categorical(values, categories) -> pd.Categorical:
 
 
 def work_frame(logs, cfg, epoch) -> pd.DataFrame:
-    """Every piece of work done: who, for which saga, when it came, started and ended, how long
-    the simulator drew it to take, how much longer it really took (``overrun``: the event
-    loop waking late, the machine busy), and the message it produced."""
+    """Every piece of work done, and how Python's scheduling stretched it.
+
+    Columns: ``saga_id``, ``service``, ``action``; ``received``, ``start``,
+    ``end`` (run time); ``ok``; ``drawn`` (the work time the simulator drew);
+    ``trigger`` and ``reply`` (ids of the message that asked for it and of the
+    one it produced); ``pickup`` (how long after a worker was free it really
+    started: the event loop had other things to do) and ``overrun`` (how much
+    longer than drawn it worked: a timer fires late on a busy machine).
+    """
     draws, index = cfg["draws"], {s["name"]: k for k, s in enumerate(cfg["steps"])}
+    capacity = {s["name"]: s["capacity"] for s in cfg["steps"]}
+    capacity[cfg["initiator"]["name"]] = cfg["initiator"]["capacity"]
     undo = {s["compensation_command"] for s in cfg["steps"]}
     init = draws["initiator"]
     rows = []
@@ -101,9 +110,14 @@ def work_frame(logs, cfg, epoch) -> pd.DataFrame:
         else:
             drawn = draws["compensation" if r["action"] in undo else "service"][sid][k]
         rows.append((sid, r["by"], r["action"], r["recv"] - epoch, r["start"] - epoch,
-                     r["end"] - epoch, bool(r["ok"]), drawn, r.get("reply")))
+                     r["end"] - epoch, bool(r["ok"]), drawn, r.get("id"), r.get("reply")))
     df = pd.DataFrame(rows, columns=["saga_id", "service", "action", "received", "start", "end",
-                                     "ok", "drawn", "reply"])
+                                     "ok", "drawn", "trigger", "reply"])
+    df = df.sort_values("received", kind="stable", ignore_index=True)
+    df["pickup"] = 0.0
+    for name, g in df.groupby("service"):  # when a FIFO pool of workers would have started it
+        free = _fifo_starts(g["received"].to_numpy(), g["end"].to_numpy(), capacity[name])
+        df.loc[g.index, "pickup"] = np.maximum(0.0, g["start"].to_numpy() - free)
     return df.assign(overrun=df["end"] - df["start"] - df["drawn"])
 
 
@@ -306,8 +320,13 @@ def result(saga, pattern, cfg, logs, effects, *, epoch, end, params, live) -> Re
     sagas = sagas_frame(logs, work, effects, events, saga, cfg, epoch, duration,
                         live["crashes"])
     stations = stations_frame(work, events, saga, pattern, duration)
+    # Aligned with events: the overrun of the work that sent each message, the pickup of the
+    # work it asked for (see sagalab.live.calibrate).
     overrun = work.dropna(subset=["reply"]).set_index("reply")["overrun"]
-    live["overrun"] = overrun.reindex(ids).fillna(0.0).to_numpy()  # aligned with events
+    pickup = work.dropna(subset=["trigger"]).drop_duplicates("trigger").set_index(
+        "trigger")["pickup"]
+    live["overrun"] = overrun.reindex(ids).fillna(0.0).to_numpy()
+    live["pickup"] = pickup.reindex(ids).fillna(0.0).to_numpy()
     deliveries = pd.DataFrame(
         [(r["t"] - epoch, r["saga"], r["name"], r["by"], r["ev"] == "duplicate")
          for r in logs if r["ev"] in ("recv", "duplicate")],

@@ -19,8 +19,7 @@ from ..model.distributions import LogNormal
 from ..model.infrastructure import Broker, Network, Orchestrator
 from .collect import decisions
 
-__all__ = ["calibrate", "twin", "compare", "label", "decision_times", "fit_lognormal",
-           "ks_distance"]
+__all__ = ["calibrate", "twin", "compare", "label", "fit_lognormal", "ks_distance"]
 
 MAX_SIGMA = 5.0  # LogNormal's limit on the spread of the logarithms
 
@@ -43,35 +42,33 @@ def fit_lognormal(x) -> LogNormal:
     return LogNormal(float(x.mean()), min(sigma, MAX_SIGMA))
 
 
-def decision_times(result: Result) -> np.ndarray:
-    """Every orchestrator decision of a run, seconds (see :func:`collect.decisions`)."""
-    return decisions(result.events)["seconds"].to_numpy()
-
-
 def _engine(result: Result):
     return result.params.get("live", {}).get("engine")
 
 
-def calibrate(result: Result, *, overrun: bool = True) -> dict:
+def calibrate(result: Result, *, jitter: bool = True) -> dict:
     """``network=``, ``broker=`` and ``orchestrator=`` for :func:`sagalab.simulate`, fitted.
 
     The hop of every message sent over HTTP, the latency of every message
     through Redis (from the end of the producer's work to the consumer taking
     it: commit, relay and Redis round trips included) and every decision of
-    the orchestrator become log-normal distributions. What a run did not use
-    keeps the simulator's defaults. A DBOS run gives a durable orchestrator
-    whose measured decisions already include the checkpoint (``log_latency=0``).
+    the orchestrator become log-normal distributions; the orchestrator gets
+    as many workers as it was seen making decisions at once (DBOS waits on
+    its database, so its decisions overlap). What a run did not use keeps the
+    simulator's defaults. A DBOS run gives a durable orchestrator whose
+    measured decisions already include the checkpoint (``log_latency=0``).
 
     Parameters
     ----------
     result : Result
         A real run (:func:`sagalab.live.run`) with traced messages.
-    overrun : bool
-        A real service works a little longer than the time the simulator drew
-        (its event loop wakes late; the machine is busy): the model's service
-        time cannot hold that, so by default each work's overrun is added to
-        the message it produced, the one place the model has for it.
-        ``False`` fits the links alone.
+    jitter : bool
+        Python's scheduling jitter: a real service starts a little after its
+        worker was free (``pickup``) and works a little longer than the
+        simulator drew (``overrun``), see ``result.params["live"]["work"]``.
+        The model's stations cannot hold either, so by default both are
+        added to the message between the two works, the one place the model
+        has for them. ``False`` fits the links alone.
 
     Returns
     -------
@@ -80,33 +77,41 @@ def calibrate(result: Result, *, overrun: bool = True) -> dict:
     """
     ev = result.events
     transit = (ev["delivered"] - ev["time"]).to_numpy()
-    late = result.params.get("live", {}).get("overrun")
-    if overrun and late is not None:
-        transit = transit + np.maximum(late, 0.0)  # (a crash cuts a work short)
+    live = result.params.get("live", {})
+    if jitter and "overrun" in live:  # (a crash cuts a work short: no negative overrun)
+        transit = transit + np.maximum(live["overrun"], 0.0) + live["pickup"]
     channel = ev["channel"].astype(str).to_numpy()
     net, brk = transit[channel == "network"], transit[channel == "broker"]
-    decisions = decision_times(result)
+    made = decisions(ev)
     orchestrator = Orchestrator()
-    if len(decisions):
-        orchestrator = Orchestrator(capacity=1, overhead=fit_lognormal(decisions),
-                                    durable_log=_engine(result) == "dbos", log_latency=0.0)
+    if len(made):
+        orchestrator = Orchestrator(capacity=_most_at_once(made), durable_log=_engine(
+            result) == "dbos", overhead=fit_lognormal(made["seconds"]), log_latency=0.0)
     return {"network": Network(hop=fit_lognormal(net)) if len(net) else Network(),
             "broker": Broker(latency=fit_lognormal(brk)) if len(brk) else Broker(),
             "orchestrator": orchestrator}
 
 
-def twin(real: Result, *, calibrated: bool = True, overrun: bool = True,
+def _most_at_once(intervals: pd.DataFrame) -> int:
+    """The most intervals (``start``, ``end``) open at one time."""
+    t = np.concatenate([intervals["start"], intervals["end"]])
+    step = np.concatenate([np.ones(len(intervals)), -np.ones(len(intervals))])
+    order = np.lexsort((step, t))  # at a tie, an end before a start
+    return max(1, int(np.cumsum(step[order]).max()))
+
+
+def twin(real: Result, *, calibrated: bool = True, jitter: bool = True,
          **overrides) -> Result:
     """The simulator's run of the same sagas (same seed, rate, faults, transport).
 
-    ``calibrated=True`` uses :func:`calibrate` (real, overrun=overrun); otherwise
+    ``calibrated=True`` uses :func:`calibrate` (real, jitter=jitter); otherwise
     the simulator's defaults (durable for DBOS). ``overrides`` go to ``sl.simulate``.
     """
     p = real.params
     kw = dict(arrival_rate=p["arrival_rate"], n_sagas=p["n_sagas"], seed=p["seed"],
               faults=list(p["faults"]) or None, transport=p["transport"])
     if calibrated:
-        kw.update(calibrate(real, overrun=overrun))
+        kw.update(calibrate(real, jitter=jitter))
     elif _engine(real) == "dbos":
         kw["orchestrator"] = Orchestrator(durable_log=True)
     kw.update(overrides)

@@ -58,7 +58,7 @@ def test_the_orchestrator_choice_under_choreography_is_reported_not_silently_dro
     ("seed-async", "broker", False), ("dbos", "network", True)])
 def test_calibrate_fits_distributions_the_simulator_takes(mode, channel, durable):
     r = real(mode)
-    links = sl.live.calibrate(r, overrun=False)
+    links = sl.live.calibrate(r, jitter=False)
     kw = sl.live.calibrate(r)
     assert set(kw) == {"network", "broker", "orchestrator"}
     fitted = kw["network"].hop if channel == "network" else kw["broker"].latency
@@ -67,9 +67,10 @@ def test_calibrate_fits_distributions_the_simulator_takes(mode, channel, durable
     on = (r.events["channel"] == channel).to_numpy()
     ev = r.events[on]
     assert alone.mean == pytest.approx(float((ev["delivered"] - ev["time"]).mean()))
-    overrun = r.params["live"]["overrun"][on]  # each work's overrun goes to its message
-    assert (overrun >= 0).all() and overrun.max() > 0
-    assert fitted.mean == pytest.approx(alone.mean + overrun.mean())
+    live = r.params["live"]  # each work's overrun, and the next one's pickup, go to the message
+    late = live["overrun"][on] + live["pickup"][on]
+    assert (live["overrun"] >= 0).all() and (live["pickup"] >= 0).all() and late.max() > 0
+    assert fitted.mean == pytest.approx(alone.mean + late.mean())
     if mode != "choreography":
         assert isinstance(kw["orchestrator"].overhead, sl.LogNormal)
         assert kw["orchestrator"].durable_log is durable
