@@ -16,8 +16,10 @@ DBOS; they are needed (``pip install 'sagalab[live]'``) only to :func:`run`.
 """
 from .cluster import SERVICES, RedisNotFound
 from .fit import calibrate, compare, fit_lognormal, ks_distance, label, twin
+from .lesson import PROGRAMS, quiet_moment, source
 from .plan import CRASHES, ENGINES
 from .run import run
 
 __all__ = ["run", "calibrate", "compare", "twin", "label", "fit_lognormal", "ks_distance",
-           "RedisNotFound", "SERVICES", "ENGINES", "CRASHES"]
+           "source", "quiet_moment", "PROGRAMS", "RedisNotFound", "SERVICES", "ENGINES",
+           "CRASHES"]

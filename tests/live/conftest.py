@@ -75,24 +75,6 @@ def simulated(mode: str, **kw):
     return sl.simulate(SAGA, pattern, transport=transport, **RUN, **kw)
 
 
-def crash_time(pattern: str) -> tuple[int, float]:
-    """A saga whose payment work is the only thing in flight 0.1 s either side of its middle.
-
-    Found in the simulator's run of the crash saga (deterministic), so the real crash
-    lands inside that saga's payment work with a wide margin for real-world jitter.
-    """
-    r = sl.simulate(CRASH_SAGA, pattern, **CRASH_RUN)
-    sp = sl.spans(r)
-    work = sp[(sp["participant"] == "payment") & (sp["phase"] == "work")]
-    s = r.sagas
-    for row in work.itertuples():
-        t = (row.start + row.end) / 2
-        alone = s[(s["saga_id"] != row.saga_id) & (s["start"] - 0.1 <= t) & (s["end"] + 0.1 >= t)]
-        if t > 1.0 and alone.empty and s["outcome"].iloc[row.saga_id] == "completed":
-            return int(row.saga_id), float(t)
-    raise AssertionError("no isolated payment work in the crash saga's run; change CRASH_RUN")
-
-
 _CRASHES: dict = {}
 
 
@@ -108,7 +90,7 @@ def crashed(case: str):
             "not_idempotent": (CRASH_SAGA.with_step("payment", idempotent=False),
                                "choreography", "seed", "payment"),
         }[case]
-        sid, t = crash_time(pattern)
+        sid, t = sl.live.quiet_moment(CRASH_SAGA, pattern, step="payment", **CRASH_RUN)
         faults = [sl.Outage(target, t, OUTAGE)]
         r = sl.live.run(saga, pattern, orchestrator=engine, faults=faults,
                         settle=1.5 if case in ("seed", "dual_write") else 3.0, **CRASH_RUN)

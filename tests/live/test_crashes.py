@@ -1,7 +1,7 @@
 """Crashes for real (kill -9), each beside the simulator's prediction of the same outage.
 
 Each crash lands in the middle of one saga's payment work, with nothing else
-in flight 0.1 s either side (see ``conftest.crash_time``): reality and the
+in flight 0.1 s either side (``sl.live.quiet_moment``): reality and the
 model then agree on which saga the crash hits.
 """
 from __future__ import annotations
