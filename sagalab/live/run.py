@@ -142,8 +142,12 @@ def run(saga: Saga, pattern: str, *, arrival_rate: float, n_sagas: int, seed,
     params = dict(saga=saga, pattern=pattern, arrival_rate=float(arrival_rate),
                   n_sagas=int(n_sagas), seed=seed, network=None, broker=None, orchestrator=None,
                   trace=True, faults=outages, transport=transport, state=None)
+    timed_out = end >= epoch + budget
+    if timed_out:
+        warnings.warn(f"live.run: stopped after {budget:g} s (timeout); the sagas still "
+                      f"running are reported stuck", stacklevel=2)
     live = dict(engine=engine, ignored=ignored, crash=crash, pids=pids, ports=ports,
-                listening=sockets, crashes=crashes, timed_out=end >= epoch + budget)
+                listening=sockets, crashes=crashes, timed_out=timed_out)
     return collect.result(saga, pattern, cfg, logs, effects, epoch=epoch, end=end,
                           params=params, live=live)
 

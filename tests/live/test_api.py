@@ -1,6 +1,7 @@
 """sl.live's surface: lazy import, refusals, calibrate, twin and compare."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -107,3 +108,29 @@ def test_ks_distance_and_the_lognormal_fit():
     d = sl.live.fit_lognormal(a)
     assert d.sigma == pytest.approx(0.5, abs=0.03)
     assert sl.live.ks_distance(a, d.sample(rng, 4000)) < 0.05
+
+
+def test_a_run_that_fails_to_start_leaves_no_process_and_no_port(monkeypatch):
+    import importlib
+
+    from sagalab.live.cluster import Cluster, listening
+
+    live_run = importlib.import_module("sagalab.live.run")  # the module, not the function
+
+    seen = {}
+    stop = Cluster.stop
+
+    def spy(self):
+        seen["pids"] = self.all_pids()
+        seen["ports"] = [self.redis_port] + [p.port for p in self.procs.values() if p.port]
+        stop(self)
+
+    monkeypatch.setattr(Cluster, "stop", spy)
+    monkeypatch.setitem(live_run.SCRIPTS, "order", "no_such_program.py")
+    with pytest.raises(RuntimeError, match="did not come up"):
+        sl.live.run(SAGA, "choreography", arrival_rate=5, n_sagas=3, seed=0)
+    assert len(seen["pids"]) == 1 + len(SAGA.steps) + 1  # redis, the steps, the order
+    for pid in seen["pids"]:
+        assert not os.path.exists(f"/proc/{pid}") or "sagalab" not in open(
+            f"/proc/{pid}/cmdline", "rb").read().decode(errors="replace"), pid
+    assert listening(seen["ports"]) == []
