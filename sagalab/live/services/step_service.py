@@ -150,7 +150,12 @@ class StepService:
             if method is None:
                 return  # not for us (acknowledged all the same)
             self.log.received(msg, received)
-            await method(msg, received)
+            reply, duplicate = await method(msg, received)
+            if duplicate and self.pattern == "orchestration":
+                # a command sent again (its orchestrator restarted): answer it again
+                reply = dict(reply, id=p.new_id(), sent=repr(p.now()))
+                await self.redis.xadd(self.out_stream, reply)
+                self.log.sent(reply, "broker")
         return handle
 
     def http_handler(self, method):
