@@ -2,6 +2,7 @@
 #   make lab    create .venv, install sagalab with its notebook extras, open JupyterLab on notebooks/
 #   make test   create/update the same .venv with the test extras and run every test
 #   make playground   install the playground extra (Voila) and serve notebooks/playground.ipynb
+#   make live   run the seed's services for real (needs redis-server) and print them beside the model
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -11,7 +12,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 LAB_ARGS  ?=
 VOILA_ARGS ?=
 
-.PHONY: lab test playground bench clean venv
+.PHONY: lab test playground bench live clean venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +34,10 @@ playground: $(VENV)/.installed-playground
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
+
+# Real services on loopback beside the simulator: needs apt-get install redis-server.
+live: $(VENV)/.installed-live
+	$(BIN)/python -m sagalab.live
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_speed.py

@@ -47,7 +47,7 @@ __version__ = "0.1.0"
 
 # Drawing and widgets load matplotlib.pyplot and ipywidgets: only when first used, so that
 # ``import sagalab`` stays light (sweep workers start fast).
-_LAZY = {"plot": "sagalab.plot", "widgets": "sagalab.ui.widgets"}
+_LAZY = {"plot": "sagalab.plot", "widgets": "sagalab.ui.widgets", "live": "sagalab.live"}
 
 
 def __getattr__(name: str):
@@ -78,5 +78,5 @@ __all__ = [
     "order_update_loop", "spans",
     "Stock", "Credit", "COUNTERMEASURES", "pessimistic_view",
     "who_knows", "latency_breakdown", "paired_difference", "littles_law", "saturation_points",
-    "fault_table", "stuck_sagas",
+    "fault_table", "stuck_sagas", "live",
 ]

@@ -14,12 +14,15 @@ def names(specs):
 
 def test_environment_yml_agrees_with_pyproject():
     py = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = names(py["dependencies"]) | names(py["optional-dependencies"]["lab"]) \
-        | names(py["optional-dependencies"]["test"])
+    extras = py["optional-dependencies"]
+    wanted = names(py["dependencies"]) | names(extras["lab"]) | names(extras["test"])
+    for extra in re.findall(r"sagalab\[(\w+)\]", " ".join(extras["test"])):  # our own extras
+        wanted |= names(extras[extra])
+    wanted.discard("sagalab")
     conda = set()
     text = (ROOT / "environment.yml").read_text().split("dependencies:", 1)[1]
-    for line in text.splitlines():
-        m = re.match(r"^  - ([A-Za-z0-9_.\-]+)", line)
+    for line in text.splitlines():  # conda packages, and the pip ones below "- pip:"
+        m = re.match(r"^ +- ([A-Za-z0-9_.][A-Za-z0-9_.\-]*)", line)
         if m:
             conda |= {CONDA_TO_PYPI.get(n, n) for n in names([m.group(1)])}
     conda -= {"python", "pip"}
