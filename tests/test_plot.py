@@ -2,12 +2,14 @@ import itertools
 
 import matplotlib
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
 import sagalab as sl
 from sagalab.analysis.graph_analysis import _chain
+from sagalab.plot._labels import _boxes, overlaps
 
 SAGA = (sl.scenarios.ecommerce(payment_failure_p=0.15, inventory_failure_p=0.15)
         .with_step("payment", compensation_failure_p=0.3))
@@ -84,6 +86,93 @@ def test_event_graph_highlights_a_cycle():
     ax = sl.plot.event_graph(g, highlight=sl.find_cycles(g))
     thick = {a.get_gid().split(":")[1] for a in arrows(ax) if a.get_linewidth() > 2}
     assert thick == {"OrderUpdated", "PaymentCompleted"}
+
+
+def fan_graph():
+    """A choreography with a parallel fan-out (trip -> flight, hotel, car) and a join
+    (insurance hears from all three), built by hand: more arrows into one node."""
+    import networkx as nx
+    g = nx.MultiDiGraph(saga="fan", pattern="choreography")
+    members = ["flight", "hotel", "car"]
+    for o, n in enumerate(["trip", *members, "insurance", "payment"]):
+        g.add_node(n, role="initiator" if n == "trip" else "service", order=o)
+        g.add_node(f"{n}.events", role="topic", order=o, owner=n)
+
+    def msg(src, dst, name, kind):
+        for u, v in ((src, f"{src}.events"), (f"{src}.events", dst)):
+            g.add_edge(u, v, key=name, name=name, kind=kind, channel="broker", producer=src)
+
+    for m in members:
+        c = m.capitalize()
+        msg("trip", m, "TripCreated", "success")
+        msg(m, "insurance", f"{c}Booked", "success")
+        for other in ["trip", *members]:
+            if other != m:
+                msg(m, other, f"{c}Failed", "failure")
+        msg("insurance", m, "InsuranceFailed", "failure")
+        msg(m, "trip", f"{c}Cancelled", "compensation")
+    msg("insurance", "payment", "InsuranceIssued", "success")
+    msg("payment", "insurance", "PaymentFailed", "failure")
+    msg("insurance", "trip", "InsuranceCancelled", "compensation")
+    msg("payment", "trip", "PaymentCharged", "success")
+    return g
+
+
+def label_boxes(ax):
+    """Each message name's box as drawn (turned with the text), and its arrow."""
+    arrows_by_gid = {a.get_gid(): a for a in arrows(ax)}
+    names = [t for t in ax.texts if (t.get_gid() or "").startswith("label:")]
+    sizes = []
+    for t in names:
+        angle = t.get_rotation()
+        t.set_rotation(0)
+        e = t.get_window_extent()
+        t.set_rotation(angle)
+        sizes.append((e.width / 2, e.height / 2))
+    centres = ax.transData.transform([t.get_position() for t in names])
+    boxes = _boxes(centres, *zip(*sizes), [t.get_rotation() for t in names])
+    return names, boxes, [arrows_by_gid[t.get_gid()[len("label:"):]] for t in names]
+
+
+GRAPHS = {f"{s}-{p}": (lambda s=s, p=p: sl.event_graph(getattr(sl.scenarios, s)(), p))
+          for s in ("ecommerce", "travel_booking", "loan_approval", "user_onboarding")
+          for p in sl.PATTERNS}
+GRAPHS.update({"chain8-choreography": lambda: sl.event_graph(_chain(8), "choreography"),
+               "chain8-orchestration": lambda: sl.event_graph(_chain(8), "orchestration"),
+               "update-loop": sl.order_update_loop, "fan-out-and-join": fan_graph})
+
+
+@pytest.mark.parametrize("name", list(GRAPHS))
+def test_event_graph_names_sit_on_their_arcs_clear_of_boxes_and_each_other(name):
+    g = GRAPHS[name]()
+    ax = sl.plot.event_graph(g)
+    ax.figure.canvas.draw()
+    names, boxes, drawn = label_boxes(ax)
+    assert len(names) >= g.number_of_nodes() // 2
+    for t, arrow in zip(names, drawn):
+        curve = np.concatenate([seg(np.linspace(0, 1, 2000))
+                                for seg, _ in arrow.get_path().iter_bezier()])
+        assert np.hypot(*(curve - t.get_position()).T).min() < 0.03, t.get_text()
+    clash = overlaps(boxes, boxes)
+    np.fill_diagonal(clash, False)
+    assert not clash.any(), [names[i].get_text() for i in np.nonzero(clash.any(axis=1))[0]]
+    nodes = [t.get_bbox_patch().get_window_extent() for t in ax.texts if t.get_text() in g]
+    node_boxes = _boxes([((b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2) for b in nodes],
+                        [b.width / 2 for b in nodes], [b.height / 2 for b in nodes],
+                        [0.0] * len(nodes))
+    assert not overlaps(boxes, node_boxes).any()
+
+
+def test_event_graph_names_stay_clear_in_a_given_axes():
+    fig, axs = plt.subplots(2, 1, figsize=(10, 11), layout="constrained")  # as notebook 04
+    for a, p in zip(axs, sl.SEED_PATTERNS):
+        sl.plot.event_graph(sl.event_graph(sl.scenarios.ecommerce(), p), ax=a, title=p)
+    fig.canvas.draw()
+    for a in axs:
+        _, boxes, _ = label_boxes(a)
+        clash = overlaps(boxes, boxes)
+        np.fill_diagonal(clash, False)
+        assert not clash.any()
 
 
 @pytest.mark.parametrize("pattern", sl.PATTERNS)
