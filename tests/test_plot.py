@@ -193,6 +193,28 @@ def test_sequence_draws_lifelines_arrows_boxes_and_failures(runs, pattern, tmp_p
     ax.figure.savefig(tmp_path / f"sequence_{pattern}.png", dpi=60)
 
 
+@pytest.mark.parametrize("scenario, pattern", [("travel_booking", "orchestration"),
+                                               ("travel_booking", "choreography"),
+                                               ("travel_booking", "hybrid"),
+                                               ("ecommerce", "orchestration")])
+def test_sequence_names_leave_the_headers_and_each_other_clear(scenario, pattern):
+    saga = getattr(sl.scenarios, scenario)()
+    r = sl.simulate(saga, pattern, arrival_rate=5, n_sagas=12, seed=0)
+    for sid in (0, 2):
+        ax = sl.plot.sequence(r, sid)
+        ax.figure.canvas.draw()
+        headers = [t.get_bbox_patch().get_window_extent() for t in ax.texts
+                   if t.get_gid() == "header"]
+        names = [t.get_window_extent() for t in ax.texts if t.get_gid() == "message"]
+        assert len(headers) == len(r.trace(sid).attrs["participants"])
+        assert len(names) == len(r.trace(sid))
+        for a, b in itertools.combinations(names, 2):
+            assert not a.overlaps(b)
+        assert not any(n.overlaps(h) for n in names for h in headers)
+        assert all(n.y1 <= ax.bbox.y1 + 0.5 for n in names)  # under the headers' line
+        plt.close("all")
+
+
 def test_timeline_draws_a_bar_per_span(runs, tmp_path):
     r = runs["orchestration"]
     ids = [100, 101, 102, 103]
