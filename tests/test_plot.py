@@ -304,8 +304,13 @@ def test_load_curves_and_station_load():
     fig = sl.plot.load_curves(df)
     tax, lax = fig.axes
     assert len(lax.lines) == 3  # choreography (no orchestrator), orchestration x 2 capacities
-    orch = [ln for ln in lax.lines if ln.get_color() == sl.plot.PATTERN_COLORS["orchestration"]]
+    orch = [ln for ln in lax.lines if ln.get_label().startswith("orchestration")]
     assert len(orch) == 2 and orch[0].get_linestyle() != orch[1].get_linestyle()
+    colours = [matplotlib.colors.to_hex(ln.get_color()) for ln in lax.lines]
+    assert len(set(colours)) == len(colours)  # every line its own colour ...
+    assert colours[0] == sl.plot.PATTERN_COLORS["choreography"].lower()
+    assert all(c in sl.plot.ramp(sl.plot.PATTERN_COLORS["orchestration"], 2)  # ... a shade
+               for c in colours[1:])
     assert lax.get_yscale() == "log" and "ms" in lax.get_ylabel()
     assert "sagas/s" in tax.get_xlabel() and "sagas/s" in tax.get_ylabel()
     table = df[df["orchestrator.capacity"] == 2].set_index("pattern").iloc[[0, 3]]
@@ -351,8 +356,9 @@ def test_in_flight_draws_the_timeline_per_run_and_shades_outages(tmp_path):
     fig = sl.plot.in_flight({"no log": lost, "durable log": kept}, threshold=1.0)
     counts, ages = fig.axes
     assert [line.get_label() for line in counts.lines] == ["no log", "durable log"]
-    assert {matplotlib.colors.to_hex(line.get_color()) for line in counts.lines} == \
-        {sl.plot.PATTERN_COLORS["orchestration"].lower()}
+    colours = [matplotlib.colors.to_hex(line.get_color()) for line in counts.lines]
+    assert colours[0] == sl.plot.PATTERN_COLORS["orchestration"].lower() != colours[1]
+    assert colours[1] == sl.plot.variant(sl.plot.PATTERN_COLORS["orchestration"], 1)
     assert counts.lines[0].get_linestyle() != counts.lines[1].get_linestyle()
     tl = lost.timeline()
     assert list(ages.lines[0].get_ydata()) == list(tl.oldest_age)
@@ -372,8 +378,9 @@ def test_growth_draws_measured_metrics_in_ms_and_variants_dashed(tmp_path):
     lat, msgs = fig.axes
     assert [list(line.get_ydata()) for line in lat.lines][2] == pytest.approx([40, 50])
     assert list(msgs.lines[0].get_ydata()) == [3, 4]
+    orange = sl.plot.PATTERN_COLORS["orchestration"]
     assert [line.get_color() for line in lat.lines] == [
-        sl.plot.PATTERN_COLORS[p] for p in ("choreography", "orchestration", "orchestration")]
+        sl.plot.PATTERN_COLORS["choreography"], orange, sl.plot.variant(orange, 1)]
     assert [line.get_linestyle() for line in lat.lines] == ["-", "-", "--"]
     assert "(ms)" in lat.get_ylabel() and "steps" in lat.get_xlabel() and lat.get_title()
     fig.savefig(tmp_path / "growth.png", dpi=60)
