@@ -26,7 +26,7 @@ _BOX = 0.16  # half-width of an activation box, in lifeline units
 _GAP_PT = 1.5  # points between a message's arrow and its name
 
 
-def sequence(result, saga_id: int, ax=None, *, labels: bool = True):
+def sequence(result, saga_id: int, ax=None, *, labels: bool = True, legend=True):
     """A sequence (swimlane) diagram of one saga, generated from the run's event log.
 
     Parameters
@@ -38,6 +38,10 @@ def sequence(result, saga_id: int, ax=None, *, labels: bool = True):
     ax : matplotlib.axes.Axes, optional
     labels : bool
         Write message names on the arrows.
+    legend : bool or dict
+        ``True`` puts the legend beside the diagram; a dict collects its
+        entries instead (label -> handle), for one legend shared by several
+        diagrams; ``False`` draws none.
 
     Returns
     -------
@@ -97,18 +101,22 @@ def sequence(result, saga_id: int, ax=None, *, labels: bool = True):
         ax.spines[side].set_visible(False)
     ax.set_ylabel("time since the saga started (ms)")
     failed = "" if pd.isna(row["failed_step"]) else f", failed at {row['failed_step']}"
-    sep = "\n" if len(lanes) <= 3 else " "  # a narrow diagram: the title on two lines
-    ax.set_title(f"Saga {saga_id} ({result.pattern}): {row['outcome']}{failed},{sep}"
-                 f"{total:.1f} ms", pad=30)
+    head = f"Saga {saga_id} ({result.pattern}): {row['outcome']}{failed},"
+    wide = ax.get_position().width * ax.figure.get_figwidth()  # inches
+    sep = "\n" if 0.1 * len(head) > wide else " "  # a narrow diagram: the title on two lines
+    ax.set_title(f"{head}{sep}{total:.1f} ms", pad=30)
     kinds = list(dict.fromkeys(t["kind"]))
     handles = [Line2D([0], [0], color=KIND_COLORS[k], lw=2) for k in kinds]
     handles += [Patch(color=PHASE_COLORS[p]) for p in dict.fromkeys(sp["phase"])]
-    legend = kinds + [f"{p} (at a station)" for p in dict.fromkeys(sp["phase"])]
+    entries = kinds + [f"{p} (at a station)" for p in dict.fromkeys(sp["phase"])]
     if (t["channel"] == "broker").any():
         handles.append(Line2D([0], [0], color="#333333", ls="--"))
-        legend.append("via the broker")
-    ax.legend(handles, legend, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8,
-              frameon=False)
+        entries.append("via the broker")
+    if isinstance(legend, dict):
+        legend.update({e: h for e, h in zip(entries, handles) if e not in legend})
+    elif legend:
+        ax.legend(handles, entries, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8,
+                  frameon=False)
     if names:
         _place_names(ax, names, total)
     return ax
@@ -145,7 +153,8 @@ def _place_names(ax, names, total: float) -> None:
             cx, cy = to_px((xc, yc))
             for va, dy in (("bottom", gap), ("top", -gap)):
                 y0 = cy + dy if va == "bottom" else cy + dy - ext.height
-                box = (cx - ext.width / 2, y0, cx + ext.width / 2, y0 + ext.height)
+                box = (cx - ext.width / 2 - 2 * gap, y0, cx + ext.width / 2 + 2 * gap,
+                       y0 + ext.height)
                 cost = sum(_area(box, p) for p in placed)
                 if box[1] < frame.y0 or box[3] > frame.y1:
                     cost += ext.width * ext.height
