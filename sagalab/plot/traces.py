@@ -65,7 +65,7 @@ def sequence(result, saga_id: int, ax=None, *, labels: bool = True, legend=True)
     x = {p: i for i, p in enumerate(lanes)}
     row = t.attrs["saga"]
     total = MS * row["latency"]
-    ax = axes(ax, figsize=(max(6.4, 1.2 + 1.9 * len(lanes)), max(3.4, 1.6 + 0.42 * len(t))))
+    ax = axes(ax, figsize=(max(6.4, 1.2 + 1.9 * len(lanes)), max(3.0, 1.6 + 0.42 * len(t))))
     for p, i in x.items():
         ax.plot([i, i], [0, total], color="#999999", lw=1, zorder=0, gid="lifeline")
         # the headers stand above the Axes, where no message can reach them
@@ -99,7 +99,9 @@ def sequence(result, saga_id: int, ax=None, *, labels: bool = True, legend=True)
     ax.set_xticks([])
     for side in ("top", "right", "bottom"):
         ax.spines[side].set_visible(False)
-    ax.set_ylabel("time since the saga started (ms)")
+    tall = ax.get_position().height * ax.figure.get_figheight()  # inches
+    ax.set_ylabel("time since the saga started (ms)" if tall > 2.6 else
+                  "time since the\nsaga started (ms)")
     failed = "" if pd.isna(row["failed_step"]) else f", failed at {row['failed_step']}"
     head = f"Saga {saga_id} ({result.pattern}): {row['outcome']}{failed},"
     wide = ax.get_position().width * ax.figure.get_figwidth()  # inches
