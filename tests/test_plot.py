@@ -139,7 +139,9 @@ GRAPHS = {f"{s}-{p}": (lambda s=s, p=p: sl.event_graph(getattr(sl.scenarios, s)(
           for p in sl.PATTERNS}
 GRAPHS.update({"chain8-choreography": lambda: sl.event_graph(_chain(8), "choreography"),
                "chain8-orchestration": lambda: sl.event_graph(_chain(8), "orchestration"),
-               "update-loop": sl.order_update_loop, "fan-out-and-join": fan_graph})
+               "update-loop": sl.order_update_loop, "fan-out-and-join": fan_graph,
+               **{f"run-{p}": (lambda p=p: sl.event_graph(sl.simulate(
+                   SAGA, p, arrival_rate=30, n_sagas=300, seed=3))) for p in sl.SEED_PATTERNS}})
 
 
 @pytest.mark.parametrize("name", list(GRAPHS))

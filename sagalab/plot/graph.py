@@ -75,7 +75,7 @@ def layout(g) -> dict[str, tuple[float, float]]:
     return pos
 
 
-def nx_neighbours(g, n) -> set:
+def _neighbours(g, n) -> set:
     """Every node with an edge to or from ``n``."""
     return set(g.predecessors(n)) | set(g.successors(n))
 
@@ -195,7 +195,7 @@ def event_graph(g, ax=None, *, labels: bool = True, highlight=None, title: str |
     # The orchestrator is a bar: each service's arrows meet it at their own port, spread
     # along it as the services are spread below, so the fans do not all meet in one point.
     hubs = [n for n, r in g.nodes(data="role") if r == "orchestrator"]
-    wide = {n: max([abs(pos[w][0] - pos[n][0]) for w in nx_neighbours(g, n)] or [0.0])
+    wide = {n: max([abs(pos[w][0] - pos[n][0]) for w in _neighbours(g, n)] or [0.0])
             for n in hubs}
     xy = np.array(list(pos.values()))
     px = _fit(ax, own, xy.min(axis=0) - (0.45 * DX, 0.8), xy.max(axis=0) + (0.45 * DX, 0.4))
