@@ -103,6 +103,21 @@ def _blocked(a, controls, b, boxes) -> bool:
     return False
 
 
+def _return_controls(a, b, n: int, gap: float, boxes) -> list[np.ndarray]:
+    """Control points of ``n`` arcs from a far topic ``a`` back to the initiator ``b``: below
+    the broker band and left of ``b``, the shallowest and nearest clear of every box (a
+    farther topic's return runs deeper, so returns from several topics nest)."""
+    span = (a[0] - b[0]) / DX  # columns
+    controls: list[np.ndarray] = []
+    for depth in 1.2 + 0.25 * span + np.array([0.0, 0.6, 1.2, 1.8]):
+        for back in (1.0, 1.5, 2.0, 2.5):
+            controls = [np.array([b[0] - back * DX, ROW["topic"] - depth - 2 * gap * i])
+                        for i in range(n)]
+            if not _blocked(a, controls, b, boxes):
+                return controls
+    return controls  # the deepest and widest tried
+
+
 def _route(g, pos, u, v, a, b, n, both_ways, gap, boxes) -> list[tuple[np.ndarray, str]]:
     """The control point and matplotlib connection style of each of the ``n`` arcs u -> v
     (from ``a`` to ``b``, where they meet ``u`` and ``v``).
@@ -117,19 +132,9 @@ def _route(g, pos, u, v, a, b, n, both_ways, gap, boxes) -> list[tuple[np.ndarra
     length = float(np.hypot(*(b - a))) or 1e-9
     others = [box for node, box in boxes.items() if node not in (u, v)]
     if _is_return(g, pos, u, v):
-        span = (a[0] - b[0]) / DX  # columns: a farther return runs deeper, so returns nest
-        for depth in 1.2 + 0.25 * span + np.array([0.0, 0.6, 1.2, 1.8]):
-            for back in (1.0, 1.5, 2.0, 2.5):
-                cs = [np.array([b[0] - back * DX, ROW["topic"] - depth - 2 * gap * i])
-                      for i in range(n)]
-                if not _blocked(a, cs, b, others):
-                    break
-            else:
-                continue
-            break
         return [(c, "angle3,angleA={:.2f},angleB={:.2f}".format(
             *np.degrees([np.arctan2(*(c - a)[::-1]), np.arctan2(*(c - b)[::-1])])))
-            for c in cs]
+            for c in _return_controls(a, b, n, gap, others)]
     i = np.arange(n, dtype=float)
     offs = gap * (0.5 + i) if both_ways else gap * (i - (n - 1) / 2)  # sagitta of each arc
     step = max(gap, 0.35)
