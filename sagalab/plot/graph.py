@@ -71,7 +71,7 @@ def layout(g) -> dict[str, tuple[float, float]]:
             pos[n] = ((mid + 1.6 * DX, hub + 0.4 + fan) if "orchestrator" in g
                       else (mid, ROW[role] + fan))
         else:
-            pos[n] = (x_of.get(d["order"], mid), ROW[role])
+            pos[n] = (x_of.get(d["order"], mid), ROW.get(role, ROW["service"]))
     return pos
 
 
