@@ -144,3 +144,30 @@ def test_orchestrator_crash_changes_orchestration_outcomes_only():
     assert after.loc["stuck", "orchestration"] > 0
     ui.controls["durable_log"].value = True
     assert ui.last.table.loc["stuck", "orchestration"] == 0
+
+
+def test_the_guide_names_controls_the_dashboard_has():
+    import re
+    ui = pg.Playground(SMALL)
+    assert 3 <= len(pg.GUIDE) <= 6
+    assert ui.guide.children[0].value == pg.guide_html()
+    words = {c.description.lower() for c in ui.controls.values()}
+    options = {str(o) for c in ui.controls.values() for o in getattr(c, "options", ())}
+    for do, _ in pg.GUIDE:
+        for name in re.findall(r"<b>(.*?)</b>", do):
+            assert name in options or any(d.startswith(name.lower()) for d in words), name
+
+
+def test_event_graphs_are_drawn_at_their_natural_size():
+    from io import BytesIO
+
+    from PIL import Image
+
+    from sagalab.ui import _playground_draw as draw
+    ui = pg.Playground(SMALL)
+    sheet = Image.open(BytesIO(bytes(ui.graphs_image.value)))
+    natural = max(sl.plot.event_graph(sl.event_graph(SMALL.saga(), p), fontsize=draw.GRAPH_PT)
+                  .figure.get_figwidth() for p in sl.SEED_PATTERNS) * draw.GRAPH_DPI  # pixels
+    assert sheet.width == pytest.approx(natural, abs=2)
+    assert sheet.height > sheet.width / 2  # the two patterns one under the other
+    assert ui.graphs_image.layout.max_width == "100%" and ui.graphs_image.layout.width == "auto"

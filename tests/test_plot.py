@@ -2,12 +2,14 @@ import itertools
 
 import matplotlib
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
 import sagalab as sl
 from sagalab.analysis.graph_analysis import _chain
+from sagalab.plot._labels import _boxes, overlaps
 
 SAGA = (sl.scenarios.ecommerce(payment_failure_p=0.15, inventory_failure_p=0.15)
         .with_step("payment", compensation_failure_p=0.3))
@@ -86,6 +88,95 @@ def test_event_graph_highlights_a_cycle():
     assert thick == {"OrderUpdated", "PaymentCompleted"}
 
 
+def fan_graph():
+    """A choreography with a parallel fan-out (trip -> flight, hotel, car) and a join
+    (insurance hears from all three), built by hand: more arrows into one node."""
+    import networkx as nx
+    g = nx.MultiDiGraph(saga="fan", pattern="choreography")
+    members = ["flight", "hotel", "car"]
+    for o, n in enumerate(["trip", *members, "insurance", "payment"]):
+        g.add_node(n, role="initiator" if n == "trip" else "service", order=o)
+        g.add_node(f"{n}.events", role="topic", order=o, owner=n)
+
+    def msg(src, dst, name, kind):
+        for u, v in ((src, f"{src}.events"), (f"{src}.events", dst)):
+            g.add_edge(u, v, key=name, name=name, kind=kind, channel="broker", producer=src)
+
+    for m in members:
+        c = m.capitalize()
+        msg("trip", m, "TripCreated", "success")
+        msg(m, "insurance", f"{c}Booked", "success")
+        for other in ["trip", *members]:
+            if other != m:
+                msg(m, other, f"{c}Failed", "failure")
+        msg("insurance", m, "InsuranceFailed", "failure")
+        msg(m, "trip", f"{c}Cancelled", "compensation")
+    msg("insurance", "payment", "InsuranceIssued", "success")
+    msg("payment", "insurance", "PaymentFailed", "failure")
+    msg("insurance", "trip", "InsuranceCancelled", "compensation")
+    msg("payment", "trip", "PaymentCharged", "success")
+    return g
+
+
+def label_boxes(ax):
+    """Each message name's box as drawn (turned with the text), and its arrow."""
+    arrows_by_gid = {a.get_gid(): a for a in arrows(ax)}
+    names = [t for t in ax.texts if (t.get_gid() or "").startswith("label:")]
+    sizes = []
+    for t in names:
+        angle = t.get_rotation()
+        t.set_rotation(0)
+        e = t.get_window_extent()
+        t.set_rotation(angle)
+        sizes.append((e.width / 2, e.height / 2))
+    centres = ax.transData.transform([t.get_position() for t in names])
+    boxes = _boxes(centres, *zip(*sizes), [t.get_rotation() for t in names])
+    return names, boxes, [arrows_by_gid[t.get_gid()[len("label:"):]] for t in names]
+
+
+GRAPHS = {f"{s}-{p}": (lambda s=s, p=p: sl.event_graph(getattr(sl.scenarios, s)(), p))
+          for s in ("ecommerce", "travel_booking", "loan_approval", "user_onboarding")
+          for p in sl.PATTERNS}
+GRAPHS.update({"chain8-choreography": lambda: sl.event_graph(_chain(8), "choreography"),
+               "chain8-orchestration": lambda: sl.event_graph(_chain(8), "orchestration"),
+               "update-loop": sl.order_update_loop, "fan-out-and-join": fan_graph,
+               **{f"run-{p}": (lambda p=p: sl.event_graph(sl.simulate(
+                   SAGA, p, arrival_rate=30, n_sagas=300, seed=3))) for p in sl.SEED_PATTERNS}})
+
+
+@pytest.mark.parametrize("name", list(GRAPHS))
+def test_event_graph_names_sit_on_their_arcs_clear_of_boxes_and_each_other(name):
+    g = GRAPHS[name]()
+    ax = sl.plot.event_graph(g)
+    ax.figure.canvas.draw()
+    names, boxes, drawn = label_boxes(ax)
+    assert len(names) >= g.number_of_nodes() // 2
+    for t, arrow in zip(names, drawn):
+        curve = np.concatenate([seg(np.linspace(0, 1, 2000))
+                                for seg, _ in arrow.get_path().iter_bezier()])
+        assert np.hypot(*(curve - t.get_position()).T).min() < 0.03, t.get_text()
+    clash = overlaps(boxes, boxes)
+    np.fill_diagonal(clash, False)
+    assert not clash.any(), [names[i].get_text() for i in np.nonzero(clash.any(axis=1))[0]]
+    nodes = [t.get_bbox_patch().get_window_extent() for t in ax.texts if t.get_text() in g]
+    node_boxes = _boxes([((b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2) for b in nodes],
+                        [b.width / 2 for b in nodes], [b.height / 2 for b in nodes],
+                        [0.0] * len(nodes))
+    assert not overlaps(boxes, node_boxes).any()
+
+
+def test_event_graph_names_stay_clear_in_a_given_axes():
+    fig, axs = plt.subplots(2, 1, figsize=(10, 11), layout="constrained")  # as notebook 04
+    for a, p in zip(axs, sl.SEED_PATTERNS):
+        sl.plot.event_graph(sl.event_graph(sl.scenarios.ecommerce(), p), ax=a, title=p)
+    fig.canvas.draw()
+    for a in axs:
+        _, boxes, _ = label_boxes(a)
+        clash = overlaps(boxes, boxes)
+        np.fill_diagonal(clash, False)
+        assert not clash.any()
+
+
 @pytest.mark.parametrize("pattern", sl.PATTERNS)
 def test_sequence_draws_lifelines_arrows_boxes_and_failures(runs, pattern, tmp_path):
     r = runs[pattern]
@@ -102,6 +193,28 @@ def test_sequence_draws_lifelines_arrows_boxes_and_failures(runs, pattern, tmp_p
     assert len(crosses) == (t.kind == "failure").sum() >= 1
     assert ax.yaxis_inverted() and "ms" in ax.get_ylabel()
     ax.figure.savefig(tmp_path / f"sequence_{pattern}.png", dpi=60)
+
+
+@pytest.mark.parametrize("scenario, pattern", [("travel_booking", "orchestration"),
+                                               ("travel_booking", "choreography"),
+                                               ("travel_booking", "hybrid"),
+                                               ("ecommerce", "orchestration")])
+def test_sequence_names_leave_the_headers_and_each_other_clear(scenario, pattern):
+    saga = getattr(sl.scenarios, scenario)()
+    r = sl.simulate(saga, pattern, arrival_rate=5, n_sagas=12, seed=0)
+    for sid in (0, 2):
+        ax = sl.plot.sequence(r, sid)
+        ax.figure.canvas.draw()
+        headers = [t.get_bbox_patch().get_window_extent() for t in ax.texts
+                   if t.get_gid() == "header"]
+        names = [t.get_window_extent() for t in ax.texts if t.get_gid() == "message"]
+        assert len(headers) == len(r.trace(sid).attrs["participants"])
+        assert len(names) == len(r.trace(sid))
+        for a, b in itertools.combinations(names, 2):
+            assert not a.overlaps(b)
+        assert not any(n.overlaps(h) for n in names for h in headers)
+        assert all(n.y1 <= ax.bbox.y1 + 0.5 for n in names)  # under the headers' line
+        plt.close("all")
 
 
 def test_timeline_draws_a_bar_per_span(runs, tmp_path):
@@ -193,8 +306,13 @@ def test_load_curves_and_station_load():
     fig = sl.plot.load_curves(df)
     tax, lax = fig.axes
     assert len(lax.lines) == 3  # choreography (no orchestrator), orchestration x 2 capacities
-    orch = [ln for ln in lax.lines if ln.get_color() == sl.plot.PATTERN_COLORS["orchestration"]]
+    orch = [ln for ln in lax.lines if ln.get_label().startswith("orchestration")]
     assert len(orch) == 2 and orch[0].get_linestyle() != orch[1].get_linestyle()
+    colours = [matplotlib.colors.to_hex(ln.get_color()) for ln in lax.lines]
+    assert len(set(colours)) == len(colours)  # every line its own colour ...
+    assert colours[0] == sl.plot.PATTERN_COLORS["choreography"].lower()
+    assert all(c in sl.plot.ramp(sl.plot.PATTERN_COLORS["orchestration"], 2)  # ... a shade
+               for c in colours[1:])
     assert lax.get_yscale() == "log" and "ms" in lax.get_ylabel()
     assert "sagas/s" in tax.get_xlabel() and "sagas/s" in tax.get_ylabel()
     table = df[df["orchestrator.capacity"] == 2].set_index("pattern").iloc[[0, 3]]
@@ -240,8 +358,9 @@ def test_in_flight_draws_the_timeline_per_run_and_shades_outages(tmp_path):
     fig = sl.plot.in_flight({"no log": lost, "durable log": kept}, threshold=1.0)
     counts, ages = fig.axes
     assert [line.get_label() for line in counts.lines] == ["no log", "durable log"]
-    assert {matplotlib.colors.to_hex(line.get_color()) for line in counts.lines} == \
-        {sl.plot.PATTERN_COLORS["orchestration"].lower()}
+    colours = [matplotlib.colors.to_hex(line.get_color()) for line in counts.lines]
+    assert colours[0] == sl.plot.PATTERN_COLORS["orchestration"].lower() != colours[1]
+    assert colours[1] == sl.plot.variant(sl.plot.PATTERN_COLORS["orchestration"], 1)
     assert counts.lines[0].get_linestyle() != counts.lines[1].get_linestyle()
     tl = lost.timeline()
     assert list(ages.lines[0].get_ydata()) == list(tl.oldest_age)
@@ -261,8 +380,9 @@ def test_growth_draws_measured_metrics_in_ms_and_variants_dashed(tmp_path):
     lat, msgs = fig.axes
     assert [list(line.get_ydata()) for line in lat.lines][2] == pytest.approx([40, 50])
     assert list(msgs.lines[0].get_ydata()) == [3, 4]
+    orange = sl.plot.PATTERN_COLORS["orchestration"]
     assert [line.get_color() for line in lat.lines] == [
-        sl.plot.PATTERN_COLORS[p] for p in ("choreography", "orchestration", "orchestration")]
+        sl.plot.PATTERN_COLORS["choreography"], orange, sl.plot.variant(orange, 1)]
     assert [line.get_linestyle() for line in lat.lines] == ["-", "-", "--"]
     assert "(ms)" in lat.get_ylabel() and "steps" in lat.get_xlabel() and lat.get_title()
     fig.savefig(tmp_path / "growth.png", dpi=60)

@@ -6,7 +6,11 @@ rates in sagas per second.
 """
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
 
 from ..analysis.result import OUTCOMES
 from ._style import as_results, axes, axes_pair, colors
@@ -24,8 +28,9 @@ def latency(results, ax=None, *, bins: int = 50):
     Parameters
     ----------
     results : Result, list of Result or dict of str to Result
-    ax : pair of matplotlib.axes.Axes, optional
-        Where to draw the histogram and the CDF; a new figure otherwise.
+    ax : matplotlib.axes.Axes or pair of them, optional
+        Where to draw the histogram and the CDF; a new figure otherwise. A
+        single Axes gets the CDF alone.
     bins : int
         Histogram bins (shared by every run).
 
@@ -33,7 +38,8 @@ def latency(results, ax=None, *, bins: int = 50):
     -------
     matplotlib.figure.Figure
         Its two Axes hold one histogram and one CDF line per run, and on the
-        CDF one vertical line per run and quantile (``gid`` ``"p50"`` ...).
+        CDF one vertical line per run and quantile (``gid`` ``"p50"`` ...),
+        and a line of text per run naming it and its quantiles in ms.
 
     Examples
     --------
@@ -46,28 +52,38 @@ def latency(results, ax=None, *, bins: int = 50):
     """
     rs = as_results(results)
     col = colors(rs)
-    fig, hax, cax = axes_pair(ax)
+    if isinstance(ax, Axes):
+        fig, hax, cax = ax.figure, None, ax
+    else:
+        fig, hax, cax = axes_pair(ax)
     lats = {label: MS * r.sagas["latency"].to_numpy() for label, r in rs.items()}
     top = max(np.quantile(v, 0.999) for v in lats.values() if len(v))
     edges = np.linspace(0, top, bins + 1)
     for i, (label, v) in enumerate(lats.items()):
-        hax.hist(np.clip(v, 0, top), bins=edges, histtype="step", lw=1.6, color=col[label],
-                 label=label)
+        if hax is not None:
+            hax.hist(np.clip(v, 0, top), bins=edges, histtype="step", lw=1.6, color=col[label],
+                     label=label)
         xs = np.sort(v)
         cax.plot(xs, np.arange(1, len(xs) + 1) / len(xs), color=col[label], lw=1.6,
                  label=label)
+        marks = []
         for q, p in QUANTILES.items():
             value = np.quantile(v, p)
             cax.axvline(value, color=col[label], ls=_QSTYLE[q], lw=1, gid=q)
-            cax.annotate(f"{q} {value:.0f} ms", (value, p), xytext=(3, -10 - 9 * i),
-                         textcoords="offset points", fontsize=7, color=col[label])
-    hax.set(xlabel="saga latency (ms)", ylabel="sagas per bin",
-            title="Latency distribution")
+            marks.append(f"{q} {value:.0f}")
+        # one line per run, top left where a CDF never goes: its name and its quantiles
+        cax.text(0.02, 0.97 - 0.075 * i, f"{label}: {', '.join(marks)} ms",
+                 transform=cax.transAxes, ha="left", va="top", fontsize=8, color=col[label],
+                 bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none", alpha=0.8))
     cax.set(xlabel="saga latency (ms)", ylabel="share of sagas at or below",
             title="Latency CDF (p50 dotted, p95 dashed, p99 dash-dot)", xlim=(0, top),
             ylim=(0, 1.02))
-    hax.legend(frameon=False)
     cax.grid(alpha=0.3)
+    if hax is None:
+        return fig
+    hax.set(xlabel="saga latency (ms)", ylabel="sagas per bin",
+            title="Latency distribution")
+    hax.legend(frameon=False)
     return fig
 
 
@@ -146,8 +162,12 @@ def throughput_latency(results, ax=None, *, quantile: str = "p95"):
 
     Parameters
     ----------
-    results : list of Result or dict of str to list of Result
-        Runs at several arrival rates; a list is grouped by pattern.
+    results : list of Result, dict of str to list of Result, or pandas.DataFrame
+        Runs at several arrival rates; a list is grouped by pattern. A table
+        has one row per run: ``pattern`` (the group), ``throughput`` and
+        ``latency_mean`` and ``latency_<quantile>`` in seconds (as
+        ``Result.summary()`` names them), so runs summarised once are drawn
+        without summarising them again.
     ax : matplotlib.axes.Axes, optional
     quantile : {"p50", "p95", "p99"}
         Drawn dashed, next to the mean (solid).
@@ -167,16 +187,22 @@ def throughput_latency(results, ax=None, *, quantile: str = "p95"):
     """
     if quantile not in QUANTILES:
         raise ValueError(f"quantile must be one of {list(QUANTILES)}, got {quantile!r}")
-    if isinstance(results, dict):
-        groups = {k: list(v) for k, v in results.items()}
+    if isinstance(results, pd.DataFrame):
+        groups = {p: [row for _, row in g.iterrows()]
+                  for p, g in results.groupby("pattern", sort=False)}
+        col = colors({p: SimpleNamespace(pattern=p) for p in groups})
     else:
-        groups = {}
-        for r in results:
-            groups.setdefault(r.pattern, []).append(r)
+        if isinstance(results, dict):
+            runs_of = {k: list(v) for k, v in results.items()}
+        else:
+            runs_of = {}
+            for r in results:
+                runs_of.setdefault(r.pattern, []).append(r)
+        col = colors({k: v[0] for k, v in runs_of.items()})
+        groups = {k: [r.summary() for r in v] for k, v in runs_of.items()}
     ax = axes(ax)
-    col = colors({k: v[0] for k, v in groups.items()})
-    for label, runs in groups.items():
-        rows = sorted((r.summary() for r in runs), key=lambda s: s["throughput"])
+    for label, summaries in groups.items():
+        rows = sorted(summaries, key=lambda s: s["throughput"])
         x = [s["throughput"] for s in rows]
         ax.plot(x, [MS * s["latency_mean"] for s in rows], "o-", color=col[label],
                 label=f"{label} mean")

@@ -1,8 +1,8 @@
 """Charts of runs under failures: time spent inconsistent, and the stuck-saga detector.
 
 Runs are coloured by pattern (:data:`PATTERN_COLORS`); several runs of one
-pattern (with and without a saga log, say) share its colour and differ by
-line style or hatching. Outages recorded in a run's ``params["faults"]``
+pattern (with and without a saga log, say) take shades of its colour and
+differ by line style or hatching as well. Outages recorded in a run's ``params["faults"]``
 are shaded. Neither chart runs a simulation.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..analysis.result import OUTCOMES
-from ._style import as_results, axes, pattern_color
+from ._style import as_results, axes, pattern_color, variant
 
 __all__ = ["inconsistency", "in_flight"]
 
@@ -28,7 +28,7 @@ def _styles(rs: dict) -> dict:
     for label, r in rs.items():
         k = seen.get(r.pattern, 0)
         seen[r.pattern] = k + 1
-        out[label] = (pattern_color(r.pattern), k)
+        out[label] = (variant(pattern_color(r.pattern), k), k)
     return out
 
 

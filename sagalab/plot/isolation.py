@@ -1,14 +1,17 @@
 """Charts of business state: anomalies per countermeasure, their cost, a balance over time.
 
 They read ``result.state`` and ``result.anomalies()`` (runs with
-``state=[...]``); none runs a simulation.
+``state=[...]``); none runs a simulation. A run labelled with a
+countermeasure's name (``"none"``, ``"semantic_lock"``, ...,
+``"pessimistic_view"``) is drawn in that countermeasure's colour
+(:data:`COUNTERMEASURE_COLORS`), the same in every figure of the series.
 """
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ._style import as_results, axes, axes_pair, colors, pattern_color
+from ._style import as_results, axes, axes_pair, colors, countermeasure_style, pattern_color
 
 __all__ = ["anomalies", "isolation_costs", "balance"]
 
@@ -42,7 +45,7 @@ def anomalies(results, ax=None):
     4
     """
     rs = as_results(results)
-    col = colors(rs)
+    col = _styles(rs)
     if ax is None:
         fig, ax = plt.subplots(1, 4, figsize=(13, 3.8), layout="constrained", sharex=True)
     fig = ax[0].figure
@@ -59,9 +62,18 @@ def anomalies(results, ax=None):
     return fig
 
 
-def _bars(ax, labels, values, col, fmt: str, fontsize: int):
-    """One bar per run in its colour, labelled with its value."""
-    bars = ax.bar(labels, values, color=[col[x] for x in labels])
+def _styles(rs: dict) -> dict:
+    """Bar style per label: a countermeasure's own colour (the same in every figure of the
+    series), else the run's colour among the runs drawn (:func:`colors`)."""
+    col = colors(rs)
+    return {label: countermeasure_style(label) or dict(color=col[label]) for label in rs}
+
+
+def _bars(ax, labels, values, styles, fmt: str, fontsize: int):
+    """One bar per run in its style, labelled with its value."""
+    bars = ax.bar(labels, values, color=[styles[x]["color"] for x in labels], edgecolor="white")
+    for bar, label in zip(bars, labels):
+        bar.set_hatch(styles[label].get("hatch", ""))
     ax.bar_label(bars, [fmt.format(v) for v in values], fontsize=fontsize, padding=2)
 
 
@@ -83,7 +95,7 @@ def isolation_costs(results, ax=None):
     2
     """
     rs = as_results(results)
-    col = colors(rs)
+    col = _styles(rs)
     fig, lax, tax = axes_pair(ax)
     labels = list(rs)
     lat, done = [], []

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap
 
-from ._style import PATTERN_COLORS, axes, pattern_color
+from ._style import PATTERN_COLORS, axes, pattern_color, ramp, variant
 
 __all__ = ["COMPONENT_COLORS", "who_knows", "growth", "breakdown", "load_curves",
            "station_load"]
@@ -111,11 +111,12 @@ def growth(table, metrics=("dependencies", "max_dependencies", "message_types"),
         seen: dict[str, int] = {}
         for label, sub in table[metric].groupby(level=0, sort=False):
             pattern = _pattern_of(label)
-            style = ("o-", "s--", "^:")[seen.get(pattern, 0) % 3]
-            seen[pattern] = seen.get(pattern, 0) + 1
+            k = seen.get(pattern, 0)
+            seen[pattern] = k + 1
             scale = measured.get(metric, (None, None, 1))[2]
-            ax.plot(sub.index.get_level_values(1), scale * sub.to_numpy(), style,
-                    color=pattern_color(pattern), label=label)
+            ax.plot(sub.index.get_level_values(1), scale * sub.to_numpy(),
+                    ("o-", "s--", "^:")[k % 3], color=variant(pattern_color(pattern), k),
+                    label=label)
         if metric in measured:
             title, ylabel, _ = measured[metric]
         else:
@@ -187,15 +188,18 @@ def load_curves(df, axs=None, *, quantile: str = "latency_p99",
     by : str or None
         A grid column that splits a pattern's rows into one line per value
         (default ``"orchestrator.capacity"``; e.g. ``"broker.partitions"``).
-        Rows where it is missing form the pattern's plain line. Choreography
-        has no orchestrator, so ``orchestrator.*`` columns never split it.
+        Rows where it is missing form the pattern's plain line (in the
+        pattern's colour); the values' lines are shades of it, light to dark
+        as the value grows. Choreography has no orchestrator, so
+        ``orchestrator.*`` columns never split it.
 
     Returns
     -------
     matplotlib.figure.Figure
         Left: throughput (with the line throughput = offered load); right:
-        ``quantile`` in ms. One line per pattern and value of ``by``, in the
-        pattern's colour, values told apart by marker and line style.
+        ``quantile`` in ms. One line per pattern and value of ``by``, each
+        in its own shade of the pattern's colour and with its own marker and
+        line style.
 
     Examples
     --------
@@ -216,14 +220,16 @@ def load_curves(df, axs=None, *, quantile: str = "latency_p99",
         if split:
             plain = pg[pg[by].isna()]
             lines = ([(None, plain)] if len(plain) else []) + list(pg.groupby(by, sort=True))
+        shades = ramp(pattern_color(pattern), len(values)) if split else []
         for v, g in lines:
-            style, label = "o-", pattern
+            style, label, color = "o-", pattern, pattern_color(pattern)
             if v is not None:
                 style = _CAPACITY_STYLE[(1 + values.index(v)) % len(_CAPACITY_STYLE)]
+                color = shades[values.index(v)]
                 label = (f"{pattern}, {v:g} orchestrator worker{'s' if v > 1 else ''}"
                          if by == "orchestrator.capacity" else f"{pattern}, {by} = {v:g}")
             g = g.groupby("arrival_rate")[["throughput", quantile]].mean().reset_index()
-            kw = dict(color=pattern_color(pattern), label=label, ms=5, lw=1.5)
+            kw = dict(color=color, label=label, ms=5, lw=1.5)
             tax.plot(g["arrival_rate"], g["throughput"], style, **kw)
             lax.plot(g["arrival_rate"], MS * g[quantile], style, **kw)
     top = float(df["arrival_rate"].max())

@@ -1,22 +1,26 @@
-"""Slider-driven explorers for the notebooks (ipywidgets).
+"""Slider-driven explorers for the notebooks (ipywidgets), one per question of the series.
 
-An explorer is an ``ipywidgets.interactive``: moving a slider re-runs a small
-simulation, draws a figure and shows a table. The callback *returns* the
-table it computed, so ``explorer.result`` holds the numbers under the
-current slider values (tests set a slider's ``.value`` and read
-``.result``; no browser needed). Keep ``n_sagas`` small in explorers so each
-move answers within half a second.
+Each explorer is built with :func:`sagalab.ui.explorer.explorer`: moving a
+slider re-runs a small simulation, draws a figure and shows a table, and the
+callback *returns* that table, so ``explorer.result`` holds the numbers under
+the current slider values (tests set a slider's ``.value`` and read
+``.result``; no browser needed).
+
+The tables are **in units** (:func:`in_units`): every column names its unit
+and one quantity has one unit in every explorer (times in ms, rates in
+sagas/s, busy shares in %), rounded for reading (one decimal; counts whole).
+``in_units(raw)`` turns the analysis functions' raw tables (seconds,
+fractions) into what an explorer shows. Each explorer answers a slider move
+within half a second: small runs, a figure drawn once, and runs that a
+slider does not change are reused.
 """
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+import functools
 
 import ipywidgets as w
-import matplotlib.pyplot as plt
 import pandas as pd
-from IPython.display import display
-from ipywidgets import interactive
 
 from .. import plot
 from ..analysis.decision import quick_comparison
@@ -28,57 +32,19 @@ from ..model.infrastructure import Broker, Network, Orchestrator
 from ..model.scenarios import chain, ecommerce
 from ..model.state import COUNTERMEASURES, Stock, pessimistic_view
 from ..plot import PATTERN_COLORS
+from ..plot._style import countermeasure_style
 from ..sim.catalogue import SEED_PATTERNS as PATTERNS
+from .explorer import controls, explorer, figure, in_units, slider
 
-__all__ = ["explorer", "slider", "controls", "latency_explorer", "load_explorer", "isolation"]
+__all__ = ["explorer", "slider", "controls", "in_units", "latency_explorer", "load_explorer",
+           "your_system", "failure_explorer", "outage_explorer", "isolation"]
 
-
-def slider(value, low, high, step, description: str, *, integer: bool = False, fmt: str = ".2f"):
-    """A slider that updates only when released (no flood of re-simulations)."""
-
-    style = {"description_width": "initial"}
-    layout = w.Layout(width="420px")
-    if integer:
-        return w.IntSlider(value=value, min=low, max=high, step=step, description=description,
-                           continuous_update=False, style=style, layout=layout)
-    return w.FloatSlider(value=value, min=low, max=high, step=step, description=description,
-                         continuous_update=False, readout_format=fmt, style=style,
-                         layout=layout)
+_RUNS = 16  # runs each explorer keeps, so that moving a slider back costs nothing
 
 
-def explorer(compute: Callable, draw: Callable | None = None, **sliders):
-    """Build an interactive explorer.
-
-    Parameters
-    ----------
-    compute : callable
-        ``compute(**values)`` returns the table to show (a DataFrame).
-    draw : callable, optional
-        ``draw(table, **values)`` draws a matplotlib figure from the table.
-    **sliders
-        Name -> ipywidgets control (see :func:`slider`).
-
-    Returns
-    -------
-    ipywidgets.interactive
-        Its ``.result`` is the table for the current values; its
-        ``.children`` are the sliders, then the output area.
-    """
-
-    def update(**values):
-        table = compute(**values)
-        if draw is not None:
-            draw(table, **values)
-            plt.show()
-        display(table)  # the numbers under the plot (interactive() shows no return value)
-        return table
-
-    return interactive(update, **sliders)
-
-
-def controls(view) -> dict:
-    """The sliders of an explorer by name: ``controls(ex)["payment"].value = 0.3``."""
-    return {c._kwarg: c for c in view.kwargs_widgets}
+def _cached(run):
+    """``run`` with its last :data:`_RUNS` results kept (its arguments are hashable specs)."""
+    return functools.lru_cache(maxsize=_RUNS)(run)
 
 
 def isolation(saga=None, stock=None, *, pattern: str = "orchestration", n_sagas: int = 400,
@@ -99,16 +65,32 @@ def isolation(saga=None, stock=None, *, pattern: str = "orchestration", n_sagas:
     ipywidgets.interactive
         Sliders ``countermeasure`` (``"none"``, a countermeasure or
         ``"pessimistic_view"``), ``arrival_rate`` and ``products``; its
-        ``.result`` is a one-row table: the anomalies, ``latency_mean`` (s),
-        ``completed`` and ``throughput`` of that run.
+        ``.result`` has a row for the chosen countermeasure and one for
+        ``"none"`` (the naive service under the same load, for comparison):
+        the anomalies (``"lost updates"``, ``"dirty reads"``,
+        ``"non-repeatable reads"``, ``"oversold (units)"``), ``"mean latency
+        (ms)"``, ``"completed"`` and ``"throughput (sagas/s)"``. The figure
+        shows them, the countermeasure in its series colour.
+
+    Examples
+    --------
+    >>> import sagalab as sl
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stdout(io.StringIO()):  # outside Jupyter, widgets print
+    ...     ex = sl.widgets.isolation(n_sagas=100)
+    ...     sl.widgets.controls(ex)["countermeasure"].value = "commutative"
+    >>> list(ex.result.index), int(ex.result.loc["commutative", "lost updates"])
+    (['none', 'commutative'], 0)
     """
 
     saga = ecommerce(shipping_failure_p=0.3) if saga is None else saga
     stock = stock or Stock("inventory", products=3, initial=20, quantity=(1, 3), restock=6,
                            restock_every=0.5)
     choices = ["none"] + [c for c in COUNTERMEASURES if c] + ["pessimistic_view"]
+    anomalies = ["lost_updates", "dirty_reads", "nonrepeatable_reads", "oversold"]
 
-    def compute(countermeasure, arrival_rate, products):
+    @_cached
+    def run(countermeasure, arrival_rate, products) -> dict:
         cm = None if countermeasure in ("none", "pessimistic_view") else countermeasure
         run_saga = pessimistic_view(saga, stock.step) if countermeasure == "pessimistic_view" \
             else saga
@@ -116,36 +98,56 @@ def isolation(saga=None, stock=None, *, pattern: str = "orchestration", n_sagas:
         r = simulate(run_saga, pattern, arrival_rate=arrival_rate, n_sagas=n_sagas, seed=seed,
                      state=[st])
         s = r.summary()
-        row = r.anomalies().loc[stock.step, ["lost_updates", "dirty_reads",
-                                             "nonrepeatable_reads", "oversold"]].to_dict()
+        row = r.anomalies().loc[stock.step, anomalies].to_dict()
         row.update(latency_mean=s["latency_mean"], completed=s["completed"],
                    throughput=s["throughput"])
-        return pd.DataFrame([row], index=pd.Index([countermeasure], name="countermeasure"))
+        return row
 
-    def draw(table, **values):
-        fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.2), layout="constrained")
-        cols = ["lost_updates", "dirty_reads", "nonrepeatable_reads", "oversold"]
-        a.bar([c.replace("_", " ") for c in cols], table.iloc[0][cols], color="#0072B2")
-        a.set(ylabel="count (oversold: units)", title="Anomalies over the run")
-        a.tick_params(axis="x", rotation=20)
-        b.bar(["mean latency (ms)", "completed / 10"],
-              [1e3 * table.iloc[0]["latency_mean"], table.iloc[0]["completed"] / 10],
-              color="#E69F00")
-        b.set(ylabel="ms, or sagas / 10", title="Cost")
+    def compute(countermeasure, arrival_rate, products):
+        which = list(dict.fromkeys(["none", countermeasure]))
+        return pd.DataFrame([run(c, arrival_rate, products) for c in which],
+                            index=pd.Index(which, name="countermeasure"))
+
+    def draw(table, countermeasure, arrival_rate, products):
+        fig, (a, b, c) = figure(1, 3, figsize=(11, 3.4), width_ratios=(2.2, 1, 1), left=0.06,
+                                bottom=0.16, top=0.82, wspace=0.35)
+        row = table.loc[countermeasure]
+        bars = a.bar([x.replace("_", " ").replace("nonrep", "non-rep") for x in anomalies],
+                     row[anomalies], **countermeasure_style(countermeasure))
+        a.bar_label(bars, [f"{v + 0.0:.0f}" for v in row[anomalies]], fontsize=8, padding=2)
+        a.set(ylabel="count (oversold: units)", title=f"Anomalies with {countermeasure}")
+        a.margins(y=0.15)
+        a.tick_params(axis="x", labelsize=8)
+        styles = [countermeasure_style(x) for x in table.index]
+        for ax, col, scale, what in ((b, "latency_mean", 1e3, "mean latency (ms)"),
+                                     (c, "throughput", 1, "throughput (sagas/s)")):
+            vals = scale * table[col].to_numpy(dtype=float)
+            bars = ax.bar(list(table.index), vals, color=[x["color"] for x in styles],
+                          edgecolor="white")
+            for bar, style in zip(bars, styles):
+                bar.set_hatch(style["hatch"])
+            ax.bar_label(bars, [f"{v:.1f}" for v in vals], fontsize=8, padding=2)
+            ax.set(ylabel=what, title=what.split(" (")[0].capitalize())
+            ax.margins(y=0.15)
+            ax.tick_params(axis="x", labelsize=8, rotation=15)
+        fig.suptitle(f"{arrival_rate:g} sagas/s, {products} products ({n_sagas} sagas)",
+                     fontsize=10)
 
     dropdown = w.Dropdown(options=choices, value="none", description="countermeasure")
     return explorer(compute, draw, countermeasure=dropdown,
                     arrival_rate=slider(40.0, 5.0, 80.0, 5.0, "arrival rate (sagas/s)",
                                         fmt=".0f"),
                     products=slider(3, 1, 10, 1, "products in the catalogue", integer=True))
+
+
 def latency_explorer(*, arrival_rate: float = 10.0, n_sagas: int = 150, seed=0):
     """Sliders for hop latency, broker latency and number of steps; both patterns' latency.
 
     Each move simulates ``n_sagas`` sagas of :func:`sagalab.scenarios.chain`
     (``n_steps`` steps) under both patterns, on the same seed, with
     ``Network(hop)`` and ``Broker(latency)``, and shows
-    :func:`sagalab.latency_breakdown` (seconds) as stacked bars. Sliders are
-    in milliseconds.
+    :func:`sagalab.latency_breakdown` in ms (:func:`in_units`) as stacked
+    bars. Sliders are in milliseconds.
 
     Examples
     --------
@@ -158,15 +160,18 @@ def latency_explorer(*, arrival_rate: float = 10.0, n_sagas: int = 150, seed=0):
     50
     """
 
+    @_cached
+    def run(pattern, hop_ms, broker_ms, n_steps):
+        return simulate(chain(n_steps), pattern, arrival_rate=arrival_rate, n_sagas=n_sagas,
+                        seed=seed, network=Network(hop_ms / 1e3), broker=Broker(broker_ms / 1e3))
+
     def compute(hop_ms, broker_ms, n_steps):
-        saga = chain(n_steps)
-        infra = dict(network=Network(hop_ms / 1e3), broker=Broker(broker_ms / 1e3))
-        return latency_breakdown([simulate(saga, p, arrival_rate=arrival_rate, n_sagas=n_sagas,
-                                           seed=seed, **infra) for p in PATTERNS])
+        return latency_breakdown([run(p, hop_ms, broker_ms, n_steps) for p in PATTERNS])
 
     def draw(table, hop_ms, broker_ms, n_steps):
-        plot.breakdown(table, title=f"{n_steps} steps, hop {hop_ms:g} ms, broker {broker_ms:g} "
-                                    f"ms: mean per saga ({n_sagas} sagas)")
+        _, ax = figure(figsize=(9, 2.8), left=0.15, right=0.84, bottom=0.2, top=0.86)
+        plot.breakdown(table, ax=ax, title=f"{n_steps} steps, hop {hop_ms:g} ms, broker "
+                                           f"{broker_ms:g} ms: mean per saga ({n_sagas} sagas)")
 
     return explorer(compute, draw,
                     hop_ms=slider(2.0, 0.0, 20.0, 0.5, "network hop (ms)", fmt=".1f"),
@@ -179,10 +184,12 @@ def load_explorer(saga=None, *, overhead: float = 0.010, n_sagas: int = 300, see
 
     Each move simulates ``n_sagas`` sagas of ``saga`` (default the e-commerce
     saga) under both patterns at ``arrival_rate`` sagas/s, the orchestrator
-    having ``capacity`` workers that spend ``overhead`` seconds per decision.
-    The table has one row per pattern: ``throughput`` (sagas/s), ``p50_ms``,
-    ``p99_ms`` and every ``utilization_<station>``; the figure shows the
-    utilizations. Past saturation the queue grows with every saga, so the
+    having ``capacity`` workers that spend ``overhead`` seconds per decision
+    (choreography, which has no orchestrator, is not re-run when only the
+    workers change). The table has one row per pattern: ``"orchestrator
+    workers"``, ``"throughput (sagas/s)"``, ``"p50 latency (ms)"``, ``"p99
+    latency (ms)"`` and every ``"<station> utilization (%)"``; the figure shows
+    the utilizations. Past saturation the queue grows with every saga, so the
     latencies there depend on ``n_sagas``.
 
     Examples
@@ -192,26 +199,30 @@ def load_explorer(saga=None, *, overhead: float = 0.010, n_sagas: int = 300, see
     >>> with contextlib.redirect_stdout(io.StringIO()):  # outside Jupyter, widgets print
     ...     ex = sl.widgets.load_explorer(n_sagas=60)
     ...     sl.widgets.controls(ex)["capacity"].value = 4
-    >>> int(ex.result.loc["orchestration", "capacity"])
+    >>> int(ex.result.loc["orchestration", "orchestrator workers"])
     4
     """
 
     saga = ecommerce() if saga is None else saga
 
+    @_cached
+    def run(pattern, arrival_rate, capacity):
+        s = simulate(saga, pattern, arrival_rate=arrival_rate, n_sagas=n_sagas, seed=seed,
+                     orchestrator=Orchestrator(capacity=capacity, overhead=overhead),
+                     trace=False).summary()
+        util = {k: s[k] for k in s.index if k.startswith("utilization_")}
+        return {"capacity": capacity if pattern != "choreography" else 0,
+                "throughput": s["throughput"], "p50_ms": 1e3 * s["latency_p50"],
+                "p99_ms": 1e3 * s["latency_p99"], **util}
+
     def compute(arrival_rate, capacity):
-        rows = {}
-        for p in PATTERNS:
-            s = simulate(saga, p, arrival_rate=arrival_rate, n_sagas=n_sagas, seed=seed,
-                         orchestrator=Orchestrator(capacity=capacity, overhead=overhead),
-                         trace=False).summary()
-            util = {k: s[k] for k in s.index if k.startswith("utilization_")}
-            rows[p] = {"capacity": capacity if p == "orchestration" else 0,
-                       "throughput": s["throughput"], "p50_ms": 1e3 * s["latency_p50"],
-                       "p99_ms": 1e3 * s["latency_p99"], **util}
+        rows = {p: run(p, arrival_rate, 1 if p == "choreography" else capacity)
+                for p in PATTERNS}
         return pd.DataFrame.from_dict(rows, orient="index")
 
     def draw(table, arrival_rate, capacity):
-        ax = plot.station_load(table)
+        _, ax = figure(figsize=(9, 3.6), left=0.08, right=0.83, bottom=0.14, top=0.9)
+        plot.station_load(table, ax=ax)
         ax.set_title(f"{arrival_rate:g} sagas/s offered, orchestrator {capacity} worker(s) "
                      f"x {1e3 * overhead:g} ms/decision ({n_sagas} sagas)")
 
@@ -226,12 +237,14 @@ def load_explorer(saga=None, *, overhead: float = 0.010, n_sagas: int = 300, see
 def your_system(saga=None, *, n_sagas: int = 300, seed: int = 0):
     """Sliders for load and infrastructure; both patterns measured side by side.
 
-    The table is :func:`sagalab.quick_comparison` under the slider values; the
-    figure shows p50/p99 latency per pattern. About 0.2 s per move (300 sagas).
+    The table is :func:`sagalab.quick_comparison` under the slider values
+    (already in units, one row per quantity); the figure shows p50/p99
+    latency per pattern. About 0.2 s per move (300 sagas).
     """
 
     saga = saga or ecommerce()
 
+    @_cached
     def compute(arrival_rate, hop_ms, broker_ms, overhead_ms, capacity):
         return quick_comparison(
             saga, arrival_rate=arrival_rate, n_sagas=n_sagas, seed=seed,
@@ -239,18 +252,21 @@ def your_system(saga=None, *, n_sagas: int = 300, seed: int = 0):
             orchestrator=Orchestrator(capacity=capacity, overhead=overhead_ms / 1e3))
 
     def draw(table, **values):
-        fig, ax = plt.subplots(figsize=(6.4, 3.2))
-        rows = ["p50 latency (ms)", "p99 latency (ms)"]
+        _, ax = figure(figsize=(6.4, 3.2), left=0.12, bottom=0.1, top=0.88)
+        rows = [r for r in table.index if "latency (ms)" in r][:2]
         for i, p in enumerate(PATTERN_COLORS):
             if p in table:
-                ax.bar([j + 0.38 * i for j in range(2)], table.loc[rows, p].astype(float),
-                       width=0.36, color=PATTERN_COLORS[p], label=p)
-        ax.set_xticks([0.19, 1.19], ["p50", "p99"])
+                vals = table.loc[rows, p].astype(float).to_numpy()
+                bars = ax.bar([j + 0.38 * i for j in range(len(rows))], vals, width=0.36,
+                              color=PATTERN_COLORS[p], label=p)
+                ax.bar_label(bars, [f"{v:.1f}" for v in vals], fontsize=8, padding=2)
+        ax.set_xticks([j + 0.19 for j in range(len(rows))], [r.split()[0] for r in rows])
         ax.set_ylabel("saga latency (ms)")
         ax.set_title(f"Your system at {values['arrival_rate']:g} sagas/s")
+        ax.margins(y=0.15)
         ax.legend(frameon=False)
 
-    return explorer(compute, draw,
+    return explorer(lambda **values: compute(**values).copy(), draw, shown=None,
                     arrival_rate=slider(20, 5, 60, 5, "load (sagas/s)", fmt=".0f"),
                     hop_ms=slider(2, 0, 20, 1, "network hop (ms)", fmt=".0f"),
                     broker_ms=slider(5, 0, 50, 1, "broker latency (ms)", fmt=".0f"),
@@ -268,8 +284,9 @@ def failure_explorer(saga=None, *, arrival_rate: float = 20.0, n_sagas: int = 20
     ``failure_p`` from its slider (named after the step) and every step's
     ``compensation_failure_p`` and ``compensation_retries`` from the
     ``compensation_failure_p`` and ``retries`` sliders. The table is
-    :func:`sagalab.fault_table` (one row per pattern); the figure shows the
-    outcomes and the time sagas spent inconsistent.
+    :func:`sagalab.fault_table` in units (:func:`in_units`; one row per
+    pattern); the figure shows the outcomes and the time sagas spent
+    inconsistent.
 
     Examples
     --------
@@ -284,7 +301,8 @@ def failure_explorer(saga=None, *, arrival_rate: float = 20.0, n_sagas: int = 20
 
     saga = ecommerce() if saga is None else saga
     names = saga.step_names
-
+    run = _cached(lambda s, p: simulate(s, p, arrival_rate=arrival_rate, n_sagas=n_sagas,
+                                        seed=seed))
     last: dict = {}
 
     def compute(compensation_failure_p, retries, **failure_p):
@@ -294,12 +312,12 @@ def failure_explorer(saga=None, *, arrival_rate: float = 20.0, n_sagas: int = 20
                             compensation_failure_p=compensation_failure_p,
                             compensation_retries=retries)
         last.clear()
-        last.update({p: simulate(s, p, arrival_rate=arrival_rate, n_sagas=n_sagas, seed=seed)
-                     for p in PATTERNS})
+        last.update({p: run(s, p) for p in PATTERNS})
         return fault_table(last)
 
     def draw(table, compensation_failure_p, retries, **failure_p):
-        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8), layout="constrained")
+        fig, (left, right) = figure(1, 2, figsize=(11, 3.8), left=0.07, bottom=0.13, top=0.84,
+                                    wspace=0.25)
         plot.outcomes(last, ax=left)
         plot.inconsistency(last, ax=right)
         fig.suptitle(f"{n_sagas} sagas per pattern; compensation fails with "
@@ -326,10 +344,13 @@ def outage_explorer(saga=None, *, arrival_rate: float = 30.0, n_sagas: int = 300
     the same seed: ``"orchestration, no saga log"``, ``"orchestration,
     durable log"`` (``Orchestrator(durable_log=True)``) and
     ``"choreography"``. The dropdown ``target`` picks what goes down (the
-    orchestrator, the broker or a step's service). The table is
+    orchestrator, the broker or a step's service); choreography has no
+    orchestrator, so when the orchestrator goes down it runs without the
+    outage (the same run for every move). The table is
     :func:`sagalab.fault_table` plus ``oldest_age_s``, the largest age of an
-    unfinished saga seen over the run (from ``result.timeline()``); the
-    figure is :func:`sagalab.plot.in_flight`.
+    unfinished saga seen over the run (from ``result.timeline()``), in units
+    (:func:`in_units`: ``"oldest unfinished saga (ms)"``, ...); the figure is
+    :func:`sagalab.plot.in_flight`.
 
     Examples
     --------
@@ -347,23 +368,27 @@ def outage_explorer(saga=None, *, arrival_rate: float = 30.0, n_sagas: int = 300
               "orchestration, durable log": ("orchestration", Orchestrator(durable_log=True)),
               "choreography": ("choreography", Orchestrator())}
 
-    def runs(target, crash_at, duration):
-        faults = [Outage(target, crash_at, duration)]
-        return {label: simulate(saga, p, arrival_rate=arrival_rate, n_sagas=n_sagas, seed=seed,
-                                orchestrator=o, faults=faults)
-                for label, (p, o) in setups.items()}
+    @_cached
+    def run(label, outage):
+        p, o = setups[label]
+        return simulate(saga, p, arrival_rate=arrival_rate, n_sagas=n_sagas, seed=seed,
+                        orchestrator=o, faults=[outage] if outage else [])
 
     last: dict = {}
 
     def compute(target, crash_at, duration):
-        last.clear()
-        last.update(runs(target, crash_at, duration))
+        outage = Outage(target, crash_at, duration)
+        last.clear()  # choreography has no orchestrator to lose: its one run serves every move
+        last.update({label: run(label, None if target == "orchestrator" and p == "choreography"
+                                else outage) for label, (p, _) in setups.items()})
         table = fault_table(last)
         table["oldest_age_s"] = [r.timeline()["oldest_age"].max() for r in last.values()]
         return table
 
     def draw(table, target, crash_at, duration):
-        fig = plot.in_flight(last)
+        fig, axs = figure(2, 1, figsize=(10, 5.2), sharex=True, left=0.08, bottom=0.1,
+                          top=0.88, hspace=0.3)
+        plot.in_flight(last, axs=axs)
         fig.suptitle(f"{target} down from {crash_at:g} s for {duration:g} s "
                      f"({n_sagas} sagas at {arrival_rate:g}/s)")
 
@@ -374,6 +399,3 @@ def outage_explorer(saga=None, *, arrival_rate: float = 30.0, n_sagas: int = 300
                     crash_at=slider(round(span / 2, 1), 0.0, round(span, 1), 0.5,
                                     "crash at (s)", fmt=".1f"),
                     duration=slider(2.0, 0.5, 5.0, 0.5, "outage duration (s)", fmt=".1f"))
-
-
-__all__ += ["failure_explorer", "outage_explorer"]

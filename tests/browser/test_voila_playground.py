@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import sagalab as sl
-from sagalab.ui.playground import PlaygroundRun
+from sagalab.ui.playground import GUIDE, PlaygroundRun
 
 from .browser_support import save_screenshot
 
@@ -112,6 +112,11 @@ def test_playground_renders_and_shows_what_simulate_gives(playground):
     assert sum(int(n.loc[o, "orchestration"]) for o in sl.OUTCOMES) == 200
     assert_agrees(pg)
     assert len(pg.sliders()) >= 5
+    guide = pg.page.locator(".sagalab-guide li")
+    assert guide.count() == len(GUIDE) and guide.first.is_visible()  # what to try, open
+    graphs = pg.page.locator(".widget-image").nth(1)  # shown at its natural size, or less
+    natural, shown = graphs.evaluate("e => [e.naturalWidth, e.clientWidth]")
+    assert 0 < shown <= natural
 
 
 def test_every_control_responds(playground):
