@@ -14,13 +14,24 @@
   latencies + one decision when its transport is asynchronous).
 * Dead letters: a compensation whose every try fails with ``q``, tried
   ``1 + retries`` times, is parked with probability ``q ** (1 + retries)``.
+* Saturation with routing (:func:`station_demand`, :func:`saturation_rate`):
+  not every saga visits every station. A saga reaches shipping only if
+  payment and inventory succeeded; a step is compensated only when a later
+  one fails; the orchestrator decides once per reply. Each station's *visit
+  ratio* (expected visits per saga) times its mean work gives its demand
+  ``D`` (seconds of work per saga), and a station with ``c`` workers keeps up
+  while ``lambda * D <= c``: the network saturates at ``min(c / D)``
+  (the bottleneck law of operational analysis).
 """
 from __future__ import annotations
 
 import math
 
+from .demand import saturation_rate, station_demand
+
 __all__ = ["erlang_c", "mmc_sojourn", "mm1_sojourn", "tandem_sojourn", "p_compensated",
-           "coordinator_saturation", "messaging_time", "p_dead_letter"]
+           "coordinator_saturation", "messaging_time", "p_dead_letter", "station_demand",
+           "saturation_rate"]
 
 
 def erlang_c(c: int, offered: float) -> float:
