@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 
+from ..model.infrastructure import Broker, Network, Orchestrator
 from .demand import saturation_rate, station_demand
 
 __all__ = ["erlang_c", "mmc_sojourn", "mm1_sojourn", "tandem_sojourn", "p_compensated",
@@ -78,29 +79,34 @@ def coordinator_saturation(capacity: int, overhead: float, decisions: float) -> 
     return capacity / (decisions * overhead)
 
 
-def messaging_time(pattern: str, n_steps: int, *, hop: float = 0.002,
-                   broker_latency: float = 0.005, overhead: float = 0.001,
+def messaging_time(pattern: str, n_steps: int, *, hop: float | None = None,
+                   broker_latency: float | None = None, overhead: float | None = None,
                    transport: str = "sync") -> float:
-    """Seconds a completed saga spends in messages and decisions when nothing queues.
+    """Mean seconds a completed saga spends in messages and decisions when nothing queues.
 
     A saga of ``n_steps`` steps makes ``n_steps + 1`` hand-overs (start, each
     step to the next, the last step to the initiator). In choreography each is
     one broker event (``broker_latency``); in orchestration a reply and a
     command with one orchestrator decision (``overhead``) between them, each
     a synchronous ``hop`` (``transport="sync"``) or a trip through the broker
-    (``"async"``: command/reply messaging). Defaults are those of
-    :mod:`sagalab.infrastructure`.
+    (``"async"``: command/reply messaging). Each delay left at ``None`` is the
+    mean of the default in :mod:`sagalab.model.infrastructure` (hop 1 ms,
+    broker 8 ms, decision 1 ms); a time is a mean, so this is the mean
+    messaging time also when the delays are random.
 
-    >>> round(messaging_time("choreography", 3), 6)  # 4 events x 5 ms
-    0.02
-    >>> round(messaging_time("orchestration", 3), 6)  # 4 x (2 x 2 ms + 1 ms)
-    0.02
-    >>> round(messaging_time("orchestration", 3, transport="async"), 6)  # 4 x (2 x 5 + 1) ms
-    0.044
+    >>> round(messaging_time("choreography", 3), 6)  # 4 events x 8 ms
+    0.032
+    >>> round(messaging_time("orchestration", 3), 6)  # 4 x (2 x 1 ms + 1 ms)
+    0.012
+    >>> round(messaging_time("orchestration", 3, transport="async"), 6)  # 4 x (2 x 8 + 1) ms
+    0.068
     """
     if transport not in ("sync", "async"):
         raise ValueError(f"messaging_time: transport must be 'sync' or 'async', "
                          f"got {transport!r}")
+    hop = Network().hop.mean if hop is None else hop
+    broker_latency = Broker().latency.mean if broker_latency is None else broker_latency
+    overhead = Orchestrator().overhead.mean if overhead is None else overhead
     transfers = n_steps + 1
     if pattern == "choreography":
         if transport != "sync":
