@@ -24,7 +24,7 @@ cannot disagree; ``tests/test_guide.py`` checks that they do not.
 """
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import pandas as pd
 
@@ -40,6 +40,7 @@ from .saturation import saturation
 __all__ = ["comparison_table", "when_to_use", "verdicts", "Verdicts", "Evidence", "ROWS",
            "SEED_CLAIMS", "VERDICTS", "GUIDE"]
 
+CHOR, ORCH = PATTERNS
 VERDICTS = ("agrees", "nuanced", "refuted", "depends", "not claimed")
 #: The seed's Summary Table: aspect -> (choreography claim, orchestration claim).
 SEED_CLAIMS = {
@@ -59,6 +60,13 @@ COLUMNS = ("choreography_claim", "orchestration_claim", "choreography_measured",
            "orchestration_measured", "evidence", "verdict", "finding", "notebook")
 #: The decision guide's settings (notebook 10); the evidence notebooks use the same.
 GUIDE = dict(arrival_rate=20.0, n_sagas=1000, replications=3, seed=0)
+
+
+@lru_cache(maxsize=16)
+def _saturation(saga, pattern, replications, n_sagas, seed, warmup, executor, infra):
+    """The simulated saturation search, shared by tables that ask for the same one."""
+    return saturation(saga, pattern, replications=replications, n_sagas=n_sagas, seed=seed,
+                      warmup=warmup, rtol=0.02, executor=executor, **dict(infra))
 
 
 class Evidence:
@@ -89,10 +97,13 @@ class Evidence:
 
     @cached_property
     def saturation(self) -> dict:
-        return {p: saturation(self.saga, p, replications=min(self.replications, 3),
-                              n_sagas=self.n_sagas, seed=self.seed, warmup=self.warmup,
-                              rtol=0.01, executor=self.executor, **self.infra)
-                for p in PATTERNS}
+        out = {}
+        for p in PATTERNS:  # choreography has no orchestrator: its search ignores one
+            infra = {k: v for k, v in self.infra.items() if p == ORCH or k != "orchestrator"}
+            out[p] = _saturation(self.saga, p, min(self.replications, 3), self.n_sagas,
+                                 self.seed, self.warmup, self.executor,
+                                 tuple(sorted(infra.items())))
+        return out
 
     def infra_means(self) -> dict:
         """Mean hop, broker latency and decision time of this table's infrastructure."""
