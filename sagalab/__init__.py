@@ -10,7 +10,8 @@ reverse order), simulated as discrete-event SimPy models of the same saga.
 (100, 0)
 """
 from .analysis import theory
-from .analysis.comparison import comparison_table
+from .analysis.comparison import comparison_table, verdicts, when_to_use
+from .analysis.comparison_graphs import saga_paths
 from .analysis.decision import quick_comparison
 from .analysis.graph_analysis import (
     add_subscriber,
@@ -71,7 +72,7 @@ __all__ = [
     "scenarios", "tomlio", "checks", "theory", "widgets", "plot",
     "where_is", "log_coverage",
     "replicate", "Replications", "sweep", "saturation", "Saturation", "capacity_estimate",
-    "comparison_table",
+    "comparison_table", "verdicts", "when_to_use", "saga_paths",
     "quick_comparison",
     "PATTERNS", "SEED_PATTERNS", "TRANSPORTS", "OUTCOMES", "KINDS", "STEP_KINDS",
     "event_graph", "coupling", "find_cycles", "add_subscriber", "graph_changes", "graph_growth",

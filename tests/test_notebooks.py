@@ -79,8 +79,8 @@ def test_closing_cells(path):
     assert any(t.startswith("## Summary") for t in texts), "a summary section"
     assert any("## Exercise" in t for t in texts), "exercises"
     assert any("sl.checks." in t for t, c in zip(texts, cs) if c["cell_type"] == "code")
-    assert any(c.get("metadata", {}).get("jupyter", {}).get("source_hidden") for c in cs), \
-        "solutions in collapsed cells"
+    assert any(c["cell_type"] == "markdown" and "<details>" in src(c) and "Solution" in src(c)
+               for c in cs), "solutions folded in a <details> block"
     if path != SERIES[-1]:
         nxt = SERIES[SERIES.index(path) + 1].name
         assert any(nxt in t for t in texts), f"link to the next notebook {nxt}"
@@ -92,3 +92,43 @@ def test_interactive_cells_are_tagged_for_nbval(path):
         if c["cell_type"] == "code" and re.search(r"\binteract(ive)?(_output)?\(|sl\.widgets\.",
                                                   src(c)):
             assert "nbval-ignore-output" in c.get("metadata", {}).get("tags", []), src(c)
+
+
+def exercise_cells(cs):
+    """The cells from the first exercise heading up to the summary."""
+    texts = [src(c) for c in cs]
+    start = next(i for i, t in enumerate(texts) if "## Exercise" in t)
+    end = next(i for i, t in enumerate(texts) if t.startswith("## Summary"))
+    return cs[start:end]
+
+
+def output_text(out):
+    return "".join(out.get("text", "")) + "".join(out.get("data", {}).get("text/plain", ""))
+
+
+@pytest.mark.parametrize("path", SERIES, ids=lambda p: p.name)
+def test_exercises_do_not_give_the_answer_away(path):
+    """Committed, an exercise shows its question and a NOT YET, never an answer or a PASS.
+
+    The learner's answer cell says ``answer = None``; only a check cell prints, and
+    it prints NOT YET; a worked solution is Markdown folded in ``<details>`` (code to
+    read, never run, so no output shows it); no cell of the notebook says PASS.
+    """
+    cs = cells(path)
+    for c in cs:
+        if c["cell_type"] == "code":
+            assert not c.get("metadata", {}).get("jupyter", {}).get("source_hidden"), \
+                "no hidden code cells: a hidden cell's output still shows"
+            for out in c.get("outputs", []):
+                assert not re.match(r"\s*(PASS|TRY AGAIN)", output_text(out)), src(c)
+    for c in exercise_cells(cs):
+        if c["cell_type"] != "code":
+            continue
+        code = src(c)
+        for value in re.findall(r"^answer\s*=\s*(.+?)\s*(?:#.*)?$", code, re.M):
+            assert value == "None", f"the learner's answer starts as None:\n{code}"
+        outs = c.get("outputs", [])
+        if "sl.checks." in code:
+            assert outs and all(output_text(o).startswith("NOT YET") for o in outs), code
+        else:
+            assert not outs, f"an exercise cell that shows something:\n{code}"

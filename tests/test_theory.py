@@ -105,11 +105,24 @@ def test_messaging_time_is_exact_when_nothing_queues(pattern, n):
     assert r.sagas["latency"].to_numpy() == pytest.approx(want, abs=1e-12)
 
 
-def test_messaging_time_defaults_agree_and_bad_pattern():
-    assert sl.theory.messaging_time("choreography", 3) == pytest.approx(
-        sl.theory.messaging_time("orchestration", 3))
+def test_messaging_time_defaults_do_not_tie_and_bad_pattern():
+    chor, orch = (sl.theory.messaging_time(p, 3) for p in SEED_PATTERNS)
+    assert chor == pytest.approx(4 * sl.Broker().latency.mean)
+    assert orch == pytest.approx(4 * (2 * sl.Network().hop.mean + sl.Orchestrator().overhead.mean))
+    assert chor != pytest.approx(orch, rel=0.1)  # the defaults are not chosen to tie
     with pytest.raises(ValueError, match="pattern"):
         sl.theory.messaging_time("hybrid", 3)
+
+
+@pytest.mark.parametrize("pattern", SEED_PATTERNS)
+def test_messaging_time_is_the_mean_with_the_default_random_delays(pattern):
+    saga = sl.scenarios.chain(3, service_time=sl.Constant(0.01), capacity=50)
+    r = sl.simulate(saga, pattern, arrival_rate=20, n_sagas=4_000, seed=2, trace=False,
+                    orchestrator=sl.Orchestrator(capacity=50))
+    messaging = (r.sagas.transit + r.sagas.coordination).mean()
+    assert messaging == pytest.approx(sl.theory.messaging_time(pattern, 3), rel=0.02)
+
+
 @pytest.mark.parametrize("pattern", sl.PATTERNS)
 @pytest.mark.parametrize("q, retries", [(0.3, 0), (0.5, 1)])
 def test_dead_letters_match_p_dead_letter(pattern, q, retries):

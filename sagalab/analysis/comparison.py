@@ -1,42 +1,49 @@
 """The seed's Summary Table, rebuilt row by row with measured evidence.
 
-The seed document ends with a table of claims ("Coordination: decentralized
-vs centralized", "Scalability: excellent vs orchestrator can bottleneck",
-...). ``sl.comparison_table`` runs both patterns on the same sagas (same
-seeds) and puts, next to each claim, what the runs show and a verdict:
+The seed document ends with a table of eleven claims ("Coupling: loose vs
+tight", "Single Point of Failure: no vs yes", "Use Case: simple vs complex
+workflows", ...). :func:`comparison_table` puts, next to each claim, what
+the model measures, a verdict and a finding: one sentence, computed from
+the measurements, with the numbers and the notebook that shows them.
+Verdicts:
 
-* ``agrees``: the measurement shows what the claim says;
-* ``disagrees``: it shows the opposite;
-* ``depends``: it holds or not depending on the parameters (the evidence says which);
-* ``not claimed``: a measured row the seed's table does not have (latency, messages).
+* ``agrees``: the measurements show what both claims say;
+* ``nuanced``: the claims hold, but the evidence adds a qualification that
+  changes a decision (for instance *which* participants are coupled);
+* ``refuted``: the evidence contradicts at least one of the two claims;
+* ``depends``: it holds or not with the parameters; the finding says where
+  it flips;
+* ``not claimed``: a measured row the seed's table does not have (latency,
+  messages).
 
-Each row is a small function of an :class:`Evidence` (the runs, computed
-once and shared) registered in :data:`ROWS`; a new row (coupling from the
-event graph, an orchestrator outage: see :mod:`sagalab.comparison_rows`) is one more
-function. Testing is left out: a simulation cannot measure it.
+Each row is a function of an :class:`Evidence` (the runs, computed on first
+use and shared) registered in :data:`ROWS`. The evidence notebooks show the
+rows they measure with the same call (``sl.comparison_table(saga,
+rows=[...])`` and the same settings), so notebook 10 and notebooks 03 to 09
+cannot disagree; ``tests/test_guide.py`` checks that they do not.
 """
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import pandas as pd
 
 from ..model import _validate
+from ..model.infrastructure import Broker, Network, Orchestrator
 from ..model.specs import Saga
 from ..sim.catalogue import SEED_PATTERNS as PATTERNS  # the table compares the seed's two
 from . import _checks as checks
-from . import comparison_rows
+from . import comparison_faults, comparison_graphs, comparison_rows, use_case
 from .replicate import replicate
 from .run import simulate
 from .runner import SERIAL
 from .saturation import saturation
-from .stats import mean_ci
-from .visibility import log_coverage
 
-__all__ = ["comparison_table", "Evidence", "ROWS", "SEED_CLAIMS", "VERDICTS"]
+__all__ = ["comparison_table", "when_to_use", "verdicts", "Verdicts", "Evidence", "ROWS",
+           "SEED_CLAIMS", "VERDICTS", "GUIDE"]
 
 CHOR, ORCH = PATTERNS
-VERDICTS = ("agrees", "disagrees", "depends", "not claimed")
+VERDICTS = ("agrees", "nuanced", "refuted", "depends", "not claimed")
 #: The seed's Summary Table: aspect -> (choreography claim, orchestration claim).
 SEED_CLAIMS = {
     "Coordination": ("Decentralized (events)", "Centralized (orchestrator)"),
@@ -45,19 +52,31 @@ SEED_CLAIMS = {
     "Complexity": ("Distributed", "Centralized"),
     "State": ("No central state", "Orchestrator tracks state"),
     "Failure Handling": ("Event-driven compensation", "Orchestrator triggers compensation"),
+    "Testing": ("Integration tests", "Unit test orchestrator"),
     "Visibility": ("Hard (distributed logs)", "Easy (orchestrator logs)"),
     "Single Point of Failure": ("No", "Yes (orchestrator)"),
     "Scalability": ("Excellent", "Orchestrator can bottleneck"),
+    "Use Case": ("Simple workflows", "Complex workflows"),
 }
 COLUMNS = ("choreography_claim", "orchestration_claim", "choreography_measured",
-           "orchestration_measured", "evidence", "verdict")
+           "orchestration_measured", "evidence", "verdict", "finding", "notebook")
+#: The decision guide's settings (notebook 10); the evidence notebooks use the same.
+GUIDE = dict(arrival_rate=20.0, n_sagas=1000, replications=3, seed=0)
+
+
+@lru_cache(maxsize=16)
+def _saturation(saga, pattern, replications, n_sagas, seed, warmup, executor, infra):
+    """The simulated saturation search, shared by tables that ask for the same one."""
+    return saturation(saga, pattern, replications=replications, n_sagas=n_sagas, seed=seed,
+                      warmup=warmup, rtol=0.02, executor=executor, **dict(infra))
 
 
 class Evidence:
     """The runs behind a comparison table, each computed on first use and shared by the rows.
 
     ``traced[pattern]``: one traced run (``Result``) per pattern, same seed;
-    ``replicated[pattern]``: ``Replications``; ``saturation[pattern]``: ``Saturation``.
+    ``replicated[pattern]``: ``Replications``; ``saturation[pattern]``:
+    ``Saturation`` (the simulated search).
     """
 
     def __init__(self, saga: Saga, *, arrival_rate, n_sagas, replications, seed, warmup,
@@ -80,174 +99,51 @@ class Evidence:
 
     @cached_property
     def saturation(self) -> dict:
-        return {p: saturation(self.saga, p, replications=min(self.replications, 3),
-                              n_sagas=self.n_sagas, seed=self.seed, warmup=self.warmup,
-                              rtol=0.02, executor=self.executor, **self.infra)
-                for p in PATTERNS}
+        out = {}
+        for p in PATTERNS:  # choreography has no orchestrator: its search ignores one
+            infra = {k: v for k, v in self.infra.items() if p == ORCH or k != "orchestrator"}
+            out[p] = _saturation(self.saga, p, min(self.replications, 3), self.n_sagas,
+                                 self.seed, self.warmup, self.executor,
+                                 tuple(sorted(infra.items())))
+        return out
+
+    def infra_means(self) -> dict:
+        """Mean hop, broker latency and decision time of this table's infrastructure."""
+        net = self.infra.get("network") or Network()
+        broker = self.infra.get("broker") or Broker()
+        orch = self.infra.get("orchestrator") or Orchestrator()
+        return {"hop": net.hop.mean, "broker_latency": broker.latency.mean,
+                "overhead": orch.overhead.mean}
 
     def events(self, pattern: str) -> pd.DataFrame:
         ev = self.traced[pattern].events
         return ev.assign(source=ev["source"].astype(str), target=ev["target"].astype(str))
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.0f}%"
-
-
-def _share_best_participant(ev: pd.DataFrame, sides=("source", "target")) -> float:
-    """Mean over sagas of the largest share of a saga's messages one participant sends or gets.
-
-    ``sides=("target",)`` counts only what each participant receives.
-    """
-    if ev.empty:
-        return float("nan")
-    long = pd.concat([ev[["saga_id", s]].set_axis(["saga_id", "p"], axis=1) for s in sides])
-    long = long[long["p"] != "dlq"]
-    per = long.groupby(["saga_id", "p"]).size()
-    total = ev.groupby("saga_id").size()
-    return float((per.groupby(level=0).max() / total).mean())
-
-
-def coordination(ev: Evidence) -> dict:
-    share = {p: float(((e.source == "orchestrator") | (e.target == "orchestrator")).mean())
-             for p in PATTERNS for e in [ev.events(p)]}
-    pairs = {p: ev.events(p)[["source", "target"]].drop_duplicates() for p in PATTERNS}
-    talk = {p: ", ".join(f"{a}->{b}" for a, b in pairs[p].itertuples(index=False))
-            for p in PATTERNS}
-    agrees = share[CHOR] == 0 and share[ORCH] == 1
-    return {"choreography_measured": f"{_pct(share[CHOR])} of messages touch a coordinator",
-            "orchestration_measured": f"{_pct(share[ORCH])} of messages touch the orchestrator",
-            "evidence": f"who talks to whom: choreography {talk[CHOR]}; "
-                        f"orchestration {talk[ORCH]}",
-            "verdict": "agrees" if agrees else "disagrees"}
-
-
-def communication(ev: Evidence) -> dict:
-    ch = {p: ev.events(p)["channel"].astype(str).value_counts(normalize=True) for p in PATTERNS}
-    text = {p: ", ".join(f"{_pct(v)} {k}" for k, v in ch[p].items() if v > 0) for p in PATTERNS}
-    agrees = ch[CHOR].get("broker", 0) > 0.99 and ch[ORCH].get("network", 0) > 0.99
-    return {"choreography_measured": text[CHOR], "orchestration_measured": text[ORCH],
-            "evidence": "channel of every message: 'broker' = an event through Kafka, "
-                        "'network' = a synchronous call or reply",
-            "verdict": "agrees" if agrees else "depends"}
-
-
-def state(ev: Evidence) -> dict:
-    steps = set(ev.saga.step_names)
-    share = {}
-    for p in PATTERNS:
-        e = ev.events(p)
-        outcomes = e[e["source"].isin(steps) & e["kind"].isin(["success", "failure",
-                                                              "compensation", "reply"])]
-        share[p] = _share_best_participant(outcomes, sides=("target",))
-    agrees = share[ORCH] >= 0.999 and share[CHOR] < 0.999
-    return {"choreography_measured": f"best-informed participant hears {_pct(share[CHOR])} "
-                                     f"of a saga's step outcomes",
-            "orchestration_measured": f"best-informed participant hears {_pct(share[ORCH])}",
-            "evidence": "share of each saga's step outcomes (success, failure, compensated) "
-                        "that the single best-informed participant receives",
-            "verdict": "agrees" if agrees else "depends"}
-
-
-def failure_handling(ev: Evidence) -> dict:
-    steps = set(ev.saga.step_names)
-    share = {}
-    for p in PATTERNS:
-        e = ev.events(p)
-        kinds = ["compensation"] if p == ORCH else ["failure", "compensation"]
-        # the messages that made a service run its compensation
-        trig = e[e["target"].isin(steps) & e["kind"].isin(kinds)]
-        share[p] = float((trig["source"] == "orchestrator").mean()) if len(trig) else float("nan")
-    if pd.isna(share[CHOR]) or pd.isna(share[ORCH]):
-        return {"choreography_measured": "no compensation ran", "orchestration_measured":
-                "no compensation ran", "evidence": "raise a failure_p to see compensations",
-                "verdict": "depends"}
-    agrees = share[CHOR] == 0 and share[ORCH] == 1
-    return {"choreography_measured": f"{_pct(1 - share[CHOR])} of compensations triggered by a "
-                                     f"service's event",
-            "orchestration_measured": f"{_pct(share[ORCH])} triggered by an orchestrator command",
-            "evidence": "who sent each message that made a service run its compensation",
-            "verdict": "agrees" if agrees else "disagrees"}
-
-
-def visibility(ev: Evidence) -> dict:
-    cov = {p: log_coverage(ev.traced[p]) for p in PATTERNS}
-    one = {p: float(cov[p]["one_complete_log"]) for p in PATTERNS}
-    logs = {p: float(cov[p]["logs_holding_mean"]) for p in PATTERNS}
-    text = {p: f"{_pct(one[p])} of sagas told whole by one log; {logs[p]:.1f} logs hold "
-               f"parts of a saga" for p in PATTERNS}
-    return {"choreography_measured": text[CHOR], "orchestration_measured": text[ORCH],
-            "evidence": "sl.log_coverage: does one participant's log hold every message of a "
-                        "saga, and how many logs must be merged otherwise",
-            "verdict": "agrees" if one[ORCH] > one[CHOR] else "disagrees"}
-
-
-def scalability(ev: Evidence) -> dict:
-    sat = ev.saturation
-    orch_limit = sat[ORCH].estimate.get("orchestrator", float("inf"))
-    text = {p: f"saturates at {sat[p].rate:.4g} sagas/s (bottleneck {sat[p].bottleneck})"
-            for p in PATTERNS}
-    if sat[ORCH].bottleneck == "orchestrator" and sat[ORCH].rate < 0.98 * sat[CHOR].rate:
-        verdict = "agrees"
-        why = "the orchestrator saturates before any service does"
-    elif sat[ORCH].rate > 1.02 * sat[CHOR].rate:
-        verdict, why = "disagrees", "orchestration sustains more than choreography"
-    else:
-        verdict = "depends"
-        why = (f"here a service saturates first; the orchestrator would bottleneck below "
-               f"capacity / (decisions x overhead) = {orch_limit:.4g} sagas/s")
-    return {"choreography_measured": text[CHOR], "orchestration_measured": text[ORCH],
-            "evidence": f"highest arrival rate with every station's offered load <= 1 "
-                        f"(bisection over replicated runs): {why}",
-            "verdict": verdict}
-
-
-def latency(ev: Evidence) -> dict:
-    reps = ev.replicated
-    text = {}
-    for p in PATTERNS:
-        s = reps[p].summary()
-        text[p] = (f"p50 {1e3 * s.loc['latency_p50', 'mean']:.1f} ms, "
-                   f"p99 {1e3 * s.loc['latency_p99', 'mean']:.1f} "
-                   f"+- {1e3 * s.loc['latency_p99', 'half_width']:.1f} ms")
-    diff = reps[ORCH].runs["latency_p99"] - reps[CHOR].runs["latency_p99"]  # paired by seed
-    m, _, h = mean_ci(diff.to_numpy())
-    return {"choreography_measured": text[CHOR], "orchestration_measured": text[ORCH],
-            "evidence": f"orchestration - choreography p99, paired on the same sagas: "
-                        f"{1e3 * m:+.1f} +- {1e3 * h:.1f} ms (95% CI, "
-                        f"{ev.replications} replications)",
-            "verdict": "not claimed"}
-
-
-def messages(ev: Evidence) -> dict:
-    m = {p: ev.replicated[p].summary().loc["messages_per_saga", "mean"] for p in PATTERNS}
-    return {"choreography_measured": f"{m[CHOR]:.2f} messages per saga",
-            "orchestration_measured": f"{m[ORCH]:.2f} messages per saga",
-            "evidence": "every event, command and reply a saga causes",
-            "verdict": "not claimed"}
-
-
 #: Row functions in table order: aspect -> function(Evidence) -> dict of measured columns.
 ROWS = {
-    "Coordination": coordination,
-    "Communication": communication,
-    "Coupling": comparison_rows.coupling_row,
-    "Complexity": comparison_rows.complexity_row,
-    "State": state,
-    "Failure Handling": failure_handling,
-    "Visibility": visibility,
-    "Single Point of Failure": comparison_rows.single_point_of_failure_row,
-    "Scalability": scalability,
-    "Latency": latency,
-    "Messages": messages,
+    "Coordination": comparison_rows.coordination,
+    "Communication": comparison_rows.communication,
+    "Coupling": comparison_graphs.coupling_row,
+    "Complexity": comparison_graphs.complexity_row,
+    "State": comparison_rows.state,
+    "Failure Handling": comparison_rows.failure_handling,
+    "Testing": comparison_graphs.row_for_testing,
+    "Visibility": comparison_rows.visibility,
+    "Single Point of Failure": comparison_faults.single_point_of_failure_row,
+    "Scalability": comparison_faults.scalability_row,
+    "Use Case": use_case.use_case_row,
+    "Latency": comparison_rows.latency,
+    "Messages": comparison_rows.messages,
 }
 
 
-def comparison_table(saga: Saga, *, arrival_rate: float, n_sagas: int = 2000,
-                     replications: int = 5, seed=0, warmup: int | float = 0.1, rows=None,
-                     executor=SERIAL, network=None, broker=None,
-                     orchestrator=None) -> pd.DataFrame:
-    """The seed's Summary Table with measured evidence next to each claim.
+def comparison_table(saga: Saga, *, arrival_rate: float = GUIDE["arrival_rate"],
+                     n_sagas: int = GUIDE["n_sagas"],
+                     replications: int = GUIDE["replications"], seed=GUIDE["seed"],
+                     warmup: int | float = 0.1, rows=None, executor=SERIAL, network=None,
+                     broker=None, orchestrator=None) -> pd.DataFrame:
+    """The seed's Summary Table with measured evidence, a verdict and a finding per claim.
 
     Parameters
     ----------
@@ -255,10 +151,14 @@ def comparison_table(saga: Saga, *, arrival_rate: float, n_sagas: int = 2000,
     arrival_rate : float
         Load of the traced and replicated runs (sagas/s).
     n_sagas, replications, seed, warmup
-        Size of each run, runs per pattern, root seed, warm-up cut.
+        Size of each run, runs per pattern, root seed, warm-up cut. The
+        defaults (:data:`GUIDE`) are the decision guide's: an evidence
+        notebook that shows a row with them shows the guide's numbers.
     rows : sequence of str, optional
-        Aspects to include (keys of :data:`ROWS`, default all). Leaving
-        out ``"Scalability"`` skips the saturation searches (the slow part).
+        Aspects to include (keys of :data:`ROWS`, default all). Each row runs
+        only what it needs: ``"Scalability"`` searches the saturation points
+        (the slow part), ``"Coupling"``, ``"Complexity"`` and ``"Testing"``
+        read event graphs and run nothing.
     executor
         Where replicated runs execute (as for :func:`sagalab.replicate`).
     network, broker, orchestrator : optional
@@ -268,16 +168,20 @@ def comparison_table(saga: Saga, *, arrival_rate: float, n_sagas: int = 2000,
     -------
     pandas.DataFrame
         Indexed by aspect; columns ``choreography_claim``,
-        ``orchestration_claim``, ``choreography_measured``,
-        ``orchestration_measured``, ``evidence``, ``verdict``.
+        ``orchestration_claim`` (the seed's words, ``-`` for a row it does
+        not have), ``choreography_measured``, ``orchestration_measured``,
+        ``evidence`` (how it was measured), ``verdict`` (one of
+        :data:`VERDICTS`), ``finding`` (a sentence with the numbers) and
+        ``notebook`` (where the series measures it). Show it with
+        :func:`verdicts`.
 
     Examples
     --------
     >>> import sagalab as sl
-    >>> t = sl.comparison_table(sl.scenarios.ecommerce(), arrival_rate=10, n_sagas=300,
-    ...                         replications=3, rows=["Coordination", "Communication"])
+    >>> t = sl.comparison_table(sl.scenarios.ecommerce(), rows=["Coordination", "Coupling"],
+    ...                         n_sagas=300)
     >>> t["verdict"].tolist()
-    ['agrees', 'agrees']
+    ['agrees', 'nuanced']
     """
     own = "comparison_table"
     checks.saga(own, saga)
@@ -298,8 +202,8 @@ def comparison_table(saga: Saga, *, arrival_rate: float, n_sagas: int = 2000,
     infra = {k: v for k, v in dict(network=network, broker=broker,
                                    orchestrator=orchestrator).items() if v is not None}
     checks.infrastructure(own, infra)
-    ev = Evidence(saga, arrival_rate=arrival_rate, n_sagas=n_sagas, replications=replications,
-                  seed=seed, warmup=warmup, executor=executor, infra=infra)
+    ev = _evidence(saga, arrival_rate, n_sagas, replications, seed, warmup, executor,
+                   network, broker, orchestrator)
     records = {}
     for aspect in rows:
         claim = SEED_CLAIMS.get(aspect, ("-", "-"))
@@ -307,3 +211,99 @@ def comparison_table(saga: Saga, *, arrival_rate: float, n_sagas: int = 2000,
     table = pd.DataFrame.from_dict(records, orient="index", columns=list(COLUMNS))
     table.index.name = "aspect"
     return table
+
+
+def _evidence(saga, arrival_rate, n_sagas, replications, seed, warmup, executor, network,
+              broker, orchestrator) -> Evidence:
+    infra = {k: v for k, v in dict(network=network, broker=broker,
+                                   orchestrator=orchestrator).items() if v is not None}
+    return Evidence(saga, arrival_rate=arrival_rate, n_sagas=n_sagas, replications=replications,
+                    seed=seed, warmup=warmup, executor=executor, infra=infra)
+
+
+def when_to_use(saga: Saga, *, arrival_rate: float = GUIDE["arrival_rate"],
+                n_sagas: int = GUIDE["n_sagas"], seed=GUIDE["seed"], network=None, broker=None,
+                orchestrator=None) -> pd.DataFrame:
+    """The seed's "when to use each" rules, each with its measured evidence and a verdict.
+
+    The evidence is the Use Case row's (:mod:`sagalab.analysis.use_case`):
+    the seed's user onboarding, travel booking and loan approval under both
+    patterns, the event graphs, and ``saga``'s logs (for saga state and the
+    audit trail). Settings as for :func:`comparison_table`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by rule: ``pattern`` (the one the seed recommends),
+        ``evidence``, ``verdict`` and ``notebook``.
+
+    Examples
+    --------
+    >>> import sagalab as sl
+    >>> rules = sl.when_to_use(sl.scenarios.ecommerce(), n_sagas=200)
+    >>> rules.loc["Complex business logic", "verdict"]
+    'agrees'
+    """
+    ev = _evidence(saga, arrival_rate, n_sagas, 1, seed, 0.1, SERIAL, network, broker,
+                   orchestrator)
+    return use_case.use_case_rules(ev)
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _links(notebooks: str) -> str:
+    return ", ".join(f"[{n[:2]}]({n}.ipynb)" for n in notebooks.split(", "))
+
+
+class Verdicts:
+    """A comparison table (or the "when to use" rules) shown for reading.
+
+    Jupyter shows it as a Markdown table whose notebook numbers link to the
+    notebooks; ``repr`` gives the same rows as plain text.
+    """
+
+    def __init__(self, table: pd.DataFrame):
+        self.table = table
+        self.rules = "pattern" in table.columns  # a when_to_use table
+
+    def rows(self) -> list[tuple[str, ...]]:
+        """One tuple per row: its cells as shown, the notebooks last."""
+        t = self.table
+        if self.rules:
+            return [(r, t.loc[r, "pattern"], t.loc[r, "verdict"], _cap(t.loc[r, "evidence"]),
+                     t.loc[r, "notebook"]) for r in t.index]
+        return [(a, t.loc[a, "choreography_claim"], t.loc[a, "orchestration_claim"],
+                 t.loc[a, "verdict"], _cap(t.loc[a, "finding"]), t.loc[a, "notebook"])
+                for a in t.index]
+
+    def _repr_markdown_(self) -> str:
+        head = ("| the seed's rule | for | verdict | what the evidence shows | notebook |"
+                if self.rules else
+                "| aspect | the seed: choreography | the seed: orchestration | verdict | "
+                "what the evidence shows | notebook |")
+        lines = [head, "|" + "---|" * head.count(" | ") + "---|"]
+        for *cells, nb in self.rows():
+            first, *rest = cells
+            verdict = rest[-2]
+            rest[-2] = f"**{verdict}**"
+            lines.append(f"| **{first}** | " + " | ".join(rest) + f" | {_links(nb)} |")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return "\n".join(f"{cells[0]}: {cells[-2]}. {cells[-1]} ({nb})"
+                         for *cells, nb in self.rows())
+
+
+def verdicts(table: pd.DataFrame) -> Verdicts:
+    """Show a :func:`comparison_table` or :func:`when_to_use` for reading (Markdown in Jupyter).
+
+    Examples
+    --------
+    >>> import sagalab as sl
+    >>> t = sl.comparison_table(sl.scenarios.ecommerce(), rows=["Complexity"])
+    >>> print(repr(sl.verdicts(t)).split(".")[0])
+    Complexity: agrees
+    """
+    return Verdicts(table)

@@ -3,8 +3,9 @@
 :func:`quick_comparison` runs both patterns on the same sagas with *your*
 load and infrastructure and returns the handful of numbers a design review
 asks for: latency (p50, p99), messages per saga, how busy the orchestrator
-is, and the headroom (the load at which the first station saturates, from
-``capacity / demand`` per station). Small runs: it answers within a fraction
+is, and the headroom: the load at which the first station saturates, by
+theory with visit ratios (:func:`sagalab.theory.saturation_rate`, the same
+number notebooks 07 and 10 show). Small runs: it answers within a fraction
 of a second, so a slider can drive it.
 """
 from __future__ import annotations
@@ -15,8 +16,8 @@ from ..model.infrastructure import Broker, Network, Orchestrator
 from ..model.specs import Saga
 from ..sim.catalogue import SEED_PATTERNS as PATTERNS  # the seed's two, side by side
 from . import _checks as checks
+from .demand import station_demand
 from .run import simulate
-from .saturation import capacity_estimate
 
 __all__ = ["quick_comparison"]
 
@@ -33,7 +34,8 @@ def quick_comparison(saga: Saga, *, arrival_rate: float, network: Network | None
     pandas.DataFrame
         Rows ``p50 latency (ms)``, ``p99 latency (ms)``, ``messages per saga``,
         ``orchestrator utilization``, ``headroom (sagas/s)`` (the load at which
-        the first station saturates) and ``bottleneck``; one column per pattern
+        the first station saturates: :func:`sagalab.theory.saturation_rate`)
+        and ``bottleneck``; one column per pattern
         and a column ``better`` naming the pattern that does better on the row
         (``"tie"`` within 2 %).
 
@@ -55,13 +57,13 @@ def quick_comparison(saga: Saga, *, arrival_rate: float, network: Network | None
         r = simulate(saga, p, arrival_rate=arrival_rate, n_sagas=n_sagas, seed=seed,
                      network=network, broker=broker, orchestrator=orchestrator, trace=False)
         s = r.summary(warmup=0.1)
-        est = capacity_estimate(saga, p, orchestrator)
-        neck = min(est, key=est.get)
+        limits = station_demand(saga, p, broker=broker, orchestrator=orchestrator)["limit"]
+        neck = limits.idxmin()
         cols[p] = {"p50 latency (ms)": round(1e3 * s["latency_p50"], 1),
                    "p99 latency (ms)": round(1e3 * s["latency_p99"], 1),
                    "messages per saga": round(s["messages_per_saga"], 2),
                    "orchestrator utilization": round(s.get("utilization_orchestrator", 0.0), 3),
-                   "headroom (sagas/s)": round(est[neck], 1),
+                   "headroom (sagas/s)": round(float(limits[neck]), 1),
                    "bottleneck": neck}
     table = pd.DataFrame(cols)
     lower_is_better = {"p50 latency (ms)", "p99 latency (ms)", "messages per saga",

@@ -40,13 +40,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from ..model.faults import FaultPlan
-from ..model.infrastructure import Broker, Network, Orchestrator
 from ..model.specs import Saga
+from ..sim import paths
 from ..sim.catalogue import PATTERNS, MessageType, build_catalogue, check_pattern
-from ..sim.draws import seed_sequence
-from ..sim.engine import Engine
-from ..sim.paths import forced_draws
 from .result import Result, _events_frame
 
 __all__ = ["event_graph", "topic_of", "ROLES"]
@@ -117,12 +113,8 @@ def _assemble(saga: Saga, pattern: str, messages, reactions) -> nx.MultiDiGraph:
 def _spec_graph(saga: Saga, pattern: str, transport: str = "sync") -> nx.MultiDiGraph:
     """Every message of every path: the simulator walks one saga per path (sagalab.sim.paths)."""
     cat = build_catalogue(saga, pattern, transport)
-    draws = forced_draws(cat)
-    engine = Engine(cat, arrival_rate=1.0, n_sagas=0, network=Network(hop=1.0),
-                    broker=Broker(latency=1.0), orchestrator=Orchestrator(overhead=1.0),
-                    trace=True, root=seed_sequence(0), plan=FaultPlan((), saga),
-                    forced=draws).run()
-    return _graph_of(saga, pattern, _events_frame(engine.events, cat.types))
+    walked = paths.walk(cat, [w.draw for w in paths.worlds(cat)])
+    return _graph_of(saga, pattern, _events_frame(walked.engine.events, cat.types))
 
 
 def _run_graph(result) -> nx.MultiDiGraph:

@@ -10,7 +10,9 @@
   the check of it.)
 * :func:`saturation_points` runs :func:`sagalab.saturation` for
   choreography and for orchestration with several orchestrator sizes, and
-  puts each measured limit next to the theoretical one of every station.
+  puts each measured limit next to the theoretical one
+  (:func:`sagalab.theory.saturation_rate`: each station's capacity over the
+  work a saga brings it, with the visit ratios of routing).
 """
 from __future__ import annotations
 
@@ -24,9 +26,10 @@ from ..model.distributions import as_distribution
 from ..model.infrastructure import Orchestrator
 from ..model.specs import Saga
 from . import _checks as checks
+from .demand import station_demand
 from .run import simulate
 from .runner import SERIAL
-from .saturation import capacity_estimate, saturation
+from .saturation import saturation
 
 __all__ = ["littles_law", "saturation_points"]
 
@@ -105,16 +108,16 @@ def saturation_points(saga: Saga, capacities=(1, 2, 4, 8), *, overhead: float = 
         One row per configuration (``choreography``, ``orchestration c=1``,
         ...): ``pattern``, ``orchestrator_capacity`` (0 for choreography),
         ``measured`` (sagas/s), ``bottleneck`` (measured), ``theory`` (the
-        lowest station limit from :func:`sagalab.saturation.capacity_estimate`)
-        and ``theory_bottleneck``.
+        lowest station limit, :func:`sagalab.theory.saturation_rate`) and
+        ``theory_bottleneck``.
 
     Examples
     --------
     >>> import sagalab as sl
     >>> t = sl.saturation_points(sl.scenarios.ecommerce(), [1], overhead=0.02, n_sagas=300)
     >>> row = t.loc["orchestration c=1"]
-    >>> row["bottleneck"], float(row["theory"])  # 1 / (4 decisions x 20 ms)
-    ('orchestrator', 12.5)
+    >>> row["bottleneck"], round(float(row["theory"]), 2)  # 1 / (3.92 decisions x 20 ms)
+    ('orchestrator', 12.76)
     """
     own = "saturation_points"
     checks.saga(own, saga)
@@ -133,10 +136,9 @@ def saturation_points(saga: Saga, capacities=(1, 2, 4, 8), *, overhead: float = 
             kw["orchestrator"] = Orchestrator(capacity=c, overhead=overhead)
         sat = saturation(saga, pattern, n_sagas=n_sagas, replications=replications, rtol=rtol,
                          seed=seed, warmup=warmup, executor=executor, **kw)
-        est = capacity_estimate(saga, pattern, kw.get("orchestrator"))
-        station = min(est, key=est.get)
+        limits = station_demand(saga, pattern, **kw)["limit"]
         label = pattern if not c else f"orchestration c={c}"
         rows[label] = {"pattern": pattern, "orchestrator_capacity": c, "measured": sat.rate,
-                       "bottleneck": sat.bottleneck, "theory": float(est[station]),
-                       "theory_bottleneck": station}
+                       "bottleneck": sat.bottleneck, "theory": float(limits.min()),
+                       "theory_bottleneck": limits.idxmin()}
     return pd.DataFrame.from_dict(rows, orient="index")

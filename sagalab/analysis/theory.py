@@ -14,15 +14,26 @@
   latencies + one decision when its transport is asynchronous).
 * Dead letters: a compensation whose every try fails with ``q``, tried
   ``1 + retries`` times, is parked with probability ``q ** (1 + retries)``.
+* Saturation with routing (:func:`station_demand`, :func:`saturation_rate`):
+  not every saga visits every station. A saga reaches shipping only if
+  payment and inventory succeeded; a step is compensated only when a later
+  one fails; the orchestrator decides once per reply. Each station's *visit
+  ratio* (expected visits per saga) times its mean work gives its demand
+  ``D`` (seconds of work per saga), and a station with ``c`` workers keeps up
+  while ``lambda * D <= c``: the network saturates at ``min(c / D)``
+  (the bottleneck law of operational analysis).
 """
 from __future__ import annotations
 
 import math
 
 from ..model import _validate as v
+from ..model.infrastructure import Broker, Network, Orchestrator
+from .demand import saturation_rate, station_demand
 
 __all__ = ["erlang_c", "mmc_sojourn", "mm1_sojourn", "tandem_sojourn", "p_compensated",
-           "coordinator_saturation", "messaging_time", "p_dead_letter", "MAX_SERVERS"]
+           "coordinator_saturation", "messaging_time", "p_dead_letter", "station_demand",
+           "saturation_rate", "MAX_SERVERS"]
 
 MAX_SERVERS = 170  # servers erlang_c takes: 171! overflows a float
 
@@ -91,30 +102,35 @@ def coordinator_saturation(capacity: int, overhead: float, decisions: float) -> 
     return capacity / (decisions * overhead)
 
 
-def messaging_time(pattern: str, n_steps: int, *, hop: float = 0.002,
-                   broker_latency: float = 0.005, overhead: float = 0.001,
+def messaging_time(pattern: str, n_steps: int, *, hop: float | None = None,
+                   broker_latency: float | None = None, overhead: float | None = None,
                    transport: str = "sync") -> float:
-    """Seconds a completed saga spends in messages and decisions when nothing queues.
+    """Mean seconds a completed saga spends in messages and decisions when nothing queues.
 
     A saga of ``n_steps`` steps makes ``n_steps + 1`` hand-overs (start, each
     step to the next, the last step to the initiator). In choreography each is
     one broker event (``broker_latency``); in orchestration a reply and a
     command with one orchestrator decision (``overhead``) between them, each
     a synchronous ``hop`` (``transport="sync"``) or a trip through the broker
-    (``"async"``: command/reply messaging). Defaults are those of
-    :mod:`sagalab.infrastructure`.
+    (``"async"``: command/reply messaging). Each delay left at ``None`` is the
+    mean of the default in :mod:`sagalab.model.infrastructure` (hop 1 ms,
+    broker 8 ms, decision 1 ms); a time is a mean, so this is the mean
+    messaging time also when the delays are random.
 
-    >>> round(messaging_time("choreography", 3), 6)  # 4 events x 5 ms
-    0.02
-    >>> round(messaging_time("orchestration", 3), 6)  # 4 x (2 x 2 ms + 1 ms)
-    0.02
-    >>> round(messaging_time("orchestration", 3, transport="async"), 6)  # 4 x (2 x 5 + 1) ms
-    0.044
+    >>> round(messaging_time("choreography", 3), 6)  # 4 events x 8 ms
+    0.032
+    >>> round(messaging_time("orchestration", 3), 6)  # 4 x (2 x 1 ms + 1 ms)
+    0.012
+    >>> round(messaging_time("orchestration", 3, transport="async"), 6)  # 4 x (2 x 8 + 1) ms
+    0.068
     """
     if not isinstance(transport, str) or transport not in ("sync", "async"):
         raise ValueError(f"messaging_time: transport must be 'sync' or 'async', "
                          f"got {v.short(transport)}")
     v.count("messaging_time", "n_steps", n_steps, high=v.MAX_STEPS, limit="MAX_STEPS")
+    hop = Network().hop.mean if hop is None else hop
+    broker_latency = Broker().latency.mean if broker_latency is None else broker_latency
+    overhead = Orchestrator().overhead.mean if overhead is None else overhead
     for name, x in (("hop", hop), ("broker_latency", broker_latency), ("overhead", overhead)):
         v.seconds("messaging_time", name, x)
     transfers = n_steps + 1

@@ -114,10 +114,25 @@ class Engine:
         self.kept: list = []  # records stored when the run ends (late duplicates may count)
         self.defer = bool(plan) or self.redelivery_p > 0 or network.timeout is not None
         self.live, self.horizon = 0, 0.0
+        self.open: dict = {}  # the records of sagas under way, by id
         self.forced = forced  # a list of SagaDraws to run far apart (sagalab.sim.paths)
+        self.snapshots = [] if forced is not None else None  # visits so far, at each close
 
     # -- bookkeeping ---------------------------------------------------------------
+    def _stalled(self) -> bool:
+        """Whether no event but the deliveries' next ticks is scheduled: a deadlock."""
+        if self.live and all(isinstance(ev, simpy.events.Timeout) and ev.callbacks
+                             and getattr(ev.callbacks[0], "__self__", None) in self._restocks
+                             for _, _, _, ev in self.env._queue):
+            self.idle.succeed()
+            return True
+        return False
+
     def close(self, r) -> None:
+        self.open.pop(r.sid, None)
+        if self.snapshots is not None:  # forced sagas run one at a time: count their visits
+            stations = self.stations + [self.orch]
+            self.snapshots.append([[st.served for st in stations], [st.busy for st in stations]])
         if r.end == r.end and r.end > self.horizon:
             self.horizon = r.end
         if self.defer or r.outcome == STUCK:
@@ -173,17 +188,21 @@ class Engine:
         self.idle = env.event()
         self.live = 1  # the arrivals
         env.process(self.arrivals())
-        if self.ledgers is not None:
-            for led in self.ledgers:
-                if led is not None and led.spec.refill[0]:
-                    env.process(led.restocker(env))
+        restockers = [led for led in self.ledgers or () if led is not None and led.spec.refill[0]]
+        self._restocks = {env.process(led.restocker(env, self._stalled)) for led in restockers}
         if self.commit_logs is not None:
             for k, log in enumerate(self.commit_logs):
                 if log is not None:
                     for start in self.plan._starts[self.steps[k].name]:
                         env.process(crash_replays(self, k, start))
-        env.run(until=self.idle)
+        try:
+            env.run(until=self.idle)
+        except RuntimeError:  # nothing left to happen: the sagas still open wait for ever
+            pass
         self.duration = max(env.now, self.horizon)
+        for r in self.open.values():  # deadlocked: stuck
+            r.outcome = STUCK
+            self.kept.append(r)
         for r in sorted(self.kept, key=lambda r: r.sid):
             self.columns.add(r, self.duration)
         self.kept = []

@@ -87,6 +87,7 @@ class Ledger:
         self.pending: list[dict] = [{} for _ in range(n)]  # key -> {sid: amount} not yet final
         self.taken: dict = {}  # sid -> (key, amount, before-image, after-image)
         self.released: set = set()
+        self.ended: set = set()  # sagas that ended: a late try of theirs takes no lock
         self.refusals: list = []  # (row, key, amount, basis, pending snapshot)
         self.rows: list = []
 
@@ -101,18 +102,21 @@ class Ledger:
         if self.holder[key] == sid:
             return True
         queue = self.queues[key]
-        if queue.count or queue.queue:
+        if queue.count or queue.queue or sid in self.ended:
             return False
         self.held[sid] = queue.request()  # granted at once: the resource is free
         self.holder[key] = sid
         return True
 
     def _unlock(self, sid, key):
-        if self.holder[key] == sid:
+        if key is not None and self.holder[key] == sid:
             self.holder[key] = None
         req = self.held.pop(sid, None)
         if req is not None:
-            self.queues[key].release(req)
+            if req.triggered:
+                self.queues[key].release(req)
+            else:  # still waiting: leave the queue
+                req.cancel()
 
     def reserve(self, eng, r, acc, k, w, drawn_fail, order, server=False):
         """Step work that takes the saga's amount of its key (a generator).
@@ -124,13 +128,19 @@ class Ledger:
         env, cm, bal, sid = self.env, self.cm, self.bal, r.sid
         key, q = order
         wait = 0.0
-        if cm == "semantic_lock" and self.holder[key] != sid:  # wait outside the station
-            t0 = env.now
-            req = self.queues[key].request()
-            yield req
+        if cm == "semantic_lock" and self.holder[key] != sid and sid not in self.ended:
+            t0 = env.now  # wait outside the station; a retried call waits in the same place
+            req = self.held.get(sid)
+            if req is None:
+                req = self.held[sid] = self.queues[key].request()
+            if not req.triggered:
+                yield req
             wait = env.now - t0
             acc[0] += wait
-            self.holder[key], self.held[sid] = sid, req
+            if sid in self.ended:  # the saga ended meanwhile (this was a late try)
+                self._unlock(sid, key)
+            else:
+                self.holder[key] = sid
         out = {}
 
         def work(start, crash):
@@ -247,11 +257,17 @@ class Ledger:
         self._row(self.env.now, r.sid, key, RELEASE if effect < 0 else RESERVE, q, True, False,
                   before, before, self.bal[key], False, False, 0.0, 0, False)
 
-    def restocker(self, env):
-        """Deliveries: ``units`` to every key every ``every`` seconds (a process)."""
+    def restocker(self, env, stalled):
+        """Deliveries: ``units`` to every key every ``every`` seconds (a process).
+
+        ``stalled()`` says whether nothing but deliveries is left to happen:
+        the sagas still open wait for each other for ever (the run then ends).
+        """
         units, every = self.spec.refill
         while True:
             yield env.timeout(every)
+            if stalled():
+                return
             for key in range(len(self.bal)):
                 env.process(self.deliver(env, key, units))
 
@@ -271,11 +287,16 @@ class Ledger:
 
     def finish(self, sid):
         """The saga ended: its reservation is final (or was released); its lock goes."""
+        self.ended.add(sid)
         got = self.taken.get(sid)
         if got is not None:
             self.pending[got[0]].pop(sid, None)
-        if self.cm in LOCKS and got is not None:
-            self._unlock(sid, got[0])
+        if self.cm in LOCKS:
+            for key in range(len(self.holder)):
+                if self.holder[key] == sid:
+                    self._unlock(sid, key)
+            if sid in self.held:  # a request still waiting
+                self._unlock(sid, None if got is None else got[0])
 
     def close(self):
         """Judge the refusals against the oracle: dirty if later-undone reservations caused them."""

@@ -41,7 +41,7 @@ def _initiator(eng, r, w):
 def saga_process(eng, sid: int, d):
     """One saga with draws ``d`` (a :class:`~sagalab.sim.draws.SagaDraw`), from start to end."""
     env = eng.env
-    r = SagaRecord(sid, env.now, eng.n)
+    r = eng.open[sid] = SagaRecord(sid, env.now, eng.n)
     t = env.now
     if d.init is not None:
         t = _initiator(eng, r, d.init[0])
