@@ -85,27 +85,33 @@ class Evidence:
         self.replications, self.seed, self.warmup = replications, seed, warmup
         self.executor, self.infra = executor, infra
 
+    def infra_for(self, pattern: str, transport: str = "sync") -> dict:
+        """The infrastructure that applies to ``pattern``: choreography has no orchestrator
+        and sends no synchronous calls; synchronous orchestration sends nothing through the
+        broker (so no run warns of a setting it cannot use)."""
+        unused = ({"orchestrator", "network"} if pattern == CHOR else
+                  {"broker"} if transport == "sync" else {"network"})
+        return {k: v for k, v in self.infra.items() if k not in unused}
+
     @cached_property
     def traced(self) -> dict:
         return {p: simulate(self.saga, p, arrival_rate=self.arrival_rate, n_sagas=self.n_sagas,
-                            seed=self.seed, trace=True, **self.infra) for p in PATTERNS}
+                            seed=self.seed, trace=True, **self.infra_for(p)) for p in PATTERNS}
 
     @cached_property
     def replicated(self) -> dict:
         return {p: replicate(self.saga, p, self.replications, seed=self.seed,
                              warmup=self.warmup, executor=self.executor,
-                             arrival_rate=self.arrival_rate, n_sagas=self.n_sagas, **self.infra)
+                             arrival_rate=self.arrival_rate, n_sagas=self.n_sagas,
+                             **self.infra_for(p))
                 for p in PATTERNS}
 
     @cached_property
     def saturation(self) -> dict:
-        out = {}
-        for p in PATTERNS:  # choreography has no orchestrator: its search ignores one
-            infra = {k: v for k, v in self.infra.items() if p == ORCH or k != "orchestrator"}
-            out[p] = _saturation(self.saga, p, min(self.replications, 3), self.n_sagas,
-                                 self.seed, self.warmup, self.executor,
-                                 tuple(sorted(infra.items())))
-        return out
+        return {p: _saturation(self.saga, p, min(self.replications, 3), self.n_sagas,
+                               self.seed, self.warmup, self.executor,
+                               tuple(sorted(self.infra_for(p).items())))
+                for p in PATTERNS}
 
     def infra_means(self) -> dict:
         """Mean hop, broker latency and decision time of this table's infrastructure."""

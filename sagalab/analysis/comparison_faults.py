@@ -7,10 +7,12 @@
   orchestrator, not a service, is the bottleneck.
 * **Single point of failure**: each pattern has one participant that every
   saga passes through: the orchestrator, and the broker that carries every
-  choreographed event. Each is taken down for the same stretch of the same
-  run (notebook 08's experiment); the sagas it delays are counted pair by
-  pair against the run without the outage (same seed, same sagas), and the
-  sagas it strands for good are counted with and without a saga log.
+  choreographed event (and every command of an orchestrator that uses it,
+  ``transport="async"``, which so has both). Each is taken down for the same
+  stretch of the same run (notebook 08's experiment); the sagas it delays are
+  counted pair by pair against the run without the outage (same seed, same
+  sagas), and the sagas it strands for good are counted with and without a
+  saga log.
 """
 from __future__ import annotations
 
@@ -73,19 +75,23 @@ def scalability_row(ev) -> dict:
 def single_point_of_failure_row(ev) -> dict:
     window = outage_window(ev.n_sagas, ev.arrival_rate)
     base = ev.infra.get("orchestrator", Orchestrator())
-    kw = dict(arrival_rate=ev.arrival_rate, n_sagas=ev.n_sagas, seed=ev.seed, trace=False,
-              **{k: v for k, v in ev.infra.items() if k != "orchestrator"})
 
-    def run(pattern, target=None, **orch):
+    def run(pattern, target=None, transport="sync", **orch):
         faults = [Outage(target, **window)] if target else None
-        return simulate(ev.saga, pattern, faults=faults,
-                        orchestrator=dataclasses.replace(base, **orch), **kw).sagas
+        infra = ev.infra_for(pattern, transport)
+        if pattern == ORCH:
+            infra["orchestrator"] = dataclasses.replace(base, **orch)
+        return simulate(ev.saga, pattern, faults=faults, transport=transport,
+                        arrival_rate=ev.arrival_rate, n_sagas=ev.n_sagas, seed=ev.seed,
+                        trace=False, **infra).sagas
 
     calm = {p: run(p) for p in PATTERNS}
     hit = {"broker": run(CHOR, "broker"),
            "no log": run(ORCH, "orchestrator", durable_log=False),
-           "log": run(ORCH, "orchestrator", durable_log=True)}
-    cal = {"broker": calm[CHOR], "no log": calm[ORCH], "log": calm[ORCH]}
+           "log": run(ORCH, "orchestrator", durable_log=True),
+           "async": run(ORCH, "broker", "async")}
+    cal = {"broker": calm[CHOR], "no log": calm[ORCH], "log": calm[ORCH],
+           "async": run(ORCH, transport="async")}
     stuck = {k: int((s.outcome == "stuck").sum()) for k, s in hit.items()}
     # a saga stuck for good never ends: count it delayed too
     delayed = {k: int(((s.latency - cal[k].latency).fillna(1.0) > SLOWER).sum())
@@ -104,15 +110,19 @@ def single_point_of_failure_row(ev) -> dict:
                f"{stuck['broker']} (worst latency {slow['broker']:.2f} s)",
                f"a {down} orchestrator crash delays {delayed['no log']} sagas and strands "
                f"{stuck['no log']} without a saga log, {stuck['log']} with one (worst "
-               f"latency {slow['log']:.2f} s)",
-               f"sl.Outage of the broker (choreography) and of the orchestrator (durable_log "
-               f"off and on), from t = {window['start']:.3g} s for {down}; a saga is delayed "
-               f"when it ends later than in the same run without the outage",
+               f"latency {slow['log']:.2f} s); over the broker (transport='async') a {down} "
+               f"broker outage delays {delayed['async']} and strands {stuck['async']}",
+               f"sl.Outage of the broker (choreography, and orchestration with "
+               f"transport='async') and of the orchestrator (durable_log off and on), from "
+               f"t = {window['start']:.3g} s for {down}; a saga is delayed when it ends later "
+               f"than in the same run without the outage",
                verdict,
                f"{head}: a {down} outage of the broker held up {delayed['broker']} "
                f"choreographed sagas ({stuck['broker']} lost: the broker keeps its events), "
                f"one of the "
                f"orchestrator {delayed['no log']} orchestrated sagas, of which "
                f"{stuck['no log']} were stranded for good without a saga log and "
-               f"{stuck['log']} with one. The difference is whether the single point's "
-               f"state survives.", "08_single_point_of_failure")
+               f"{stuck['log']} with one. An orchestrator that sends its commands through the "
+               f"broker (asynchronous) has both: the broker's outage held up "
+               f"{delayed['async']} of its sagas too. The difference is whether the single "
+               f"point's state survives.", "08_single_point_of_failure")

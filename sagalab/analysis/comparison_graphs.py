@@ -35,7 +35,7 @@ from .graphs import event_graph
 from .result import _events_frame
 
 __all__ = ["coupling_row", "complexity_row", "row_for_testing", "routes_the_saga", "saga_paths",
-           "contracts", "coupling_numbers", "growth_summary"]
+           "contracts", "coupling_numbers", "join_numbers", "growth_summary"]
 
 CHOR, ORCH = PATTERNS
 NEW_STEP = Step("fraud", 0.01, failure_p=0.02)  # the step notebook 04 inserts before payment
@@ -106,6 +106,37 @@ def coupling_numbers(saga) -> pd.DataFrame:
                   "subscriber_changes": int((sub["status"] == "changed").sum()),
                   "step_changes": int((step["status"] == "changed").sum())}
     return pd.DataFrame.from_dict(out, orient="index")
+
+
+def join_numbers(saga) -> dict:
+    """Who joins the first parallel group of ``saga``, and what it must know, per pattern.
+
+    Under choreography the members all consume the same event; whoever comes
+    next (the next step's service, or the initiator) is the *join*: it
+    subscribes to every member's topic and acts once all have answered, and
+    each member subscribes to its siblings' topics to compensate when one of
+    them fails. Under orchestration the orchestrator fans out and joins.
+
+    Returns
+    -------
+    dict
+        ``members`` (the group's steps), ``join`` (who joins under
+        choreography), ``join_knows`` (member topics it subscribes to) and
+        ``sibling_knows`` (the most sibling topics a member subscribes to);
+        empty when ``saga`` has no parallel group.
+    """
+    groups = [s.parallel for s in saga.steps if s.parallel]
+    if not groups:
+        return {}
+    members = [s.name for s in saga.steps if s.parallel == groups[0]]
+    last = saga.step_names.index(members[-1])
+    join = saga.step_names[last + 1] if last + 1 < len(saga) else saga.initiator
+    deps = coupling(event_graph(saga, CHOR))["depends_on"]
+    topics = {m: f"{m}.events" for m in members}
+    return {"members": members, "join": join,
+            "join_knows": sum(t in deps[join] for t in topics.values()),
+            "sibling_knows": max(sum(topics[o] in deps[m] for o in members if o != m)
+                                 for m in members)}
 
 
 def coupling_row(ev) -> dict:

@@ -7,9 +7,9 @@ be tracked, for complex business rules, for clear ownership and (its Phase 5
 list) for an audit trail. :func:`use_case_rules` checks each rule against
 the evidence of notebooks 03, 04, 08 and 09, on the seed's own scenarios:
 user onboarding (its simple choreography example), travel booking (its
-complex workflow, with four bookings that can run at once) and loan
-approval (its rules). :func:`use_case_row` sums them up for the Summary
-Table's "Use Case" row.
+complex workflow, with four bookings that both patterns run at once: the
+difference is who joins them) and loan approval (its rules).
+:func:`use_case_row` sums them up for the Summary Table's "Use Case" row.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..model import scenarios
 from ..sim.catalogue import SEED_PATTERNS as PATTERNS  # the seed's two, side by side
-from .comparison_graphs import coupling_numbers, growth_summary
+from .comparison_graphs import coupling_numbers, growth_summary, join_numbers
 from .comparison_rows import pct, row
 from .graphs import event_graph
 from .run import simulate
@@ -55,10 +55,11 @@ class UseCaseEvidence:
 
     def __init__(self, ev):
         self.ev = ev
-        self.kw = dict(n_sagas=ev.n_sagas, seed=ev.seed, trace=False, **ev.infra)
+        self.kw = dict(n_sagas=ev.n_sagas, seed=ev.seed, trace=False)
 
     def _summaries(self, saga, rate) -> dict:
-        return {p: simulate(saga, p, arrival_rate=rate, **self.kw).summary(warmup=0.1)
+        return {p: simulate(saga, p, arrival_rate=rate, **self.kw,
+                            **self.ev.infra_for(p)).summary(warmup=0.1)
                 for p in PATTERNS}
 
     @cached_property
@@ -68,6 +69,23 @@ class UseCaseEvidence:
     @cached_property
     def onboarding(self) -> dict:
         return self._summaries(scenarios.user_onboarding(), ONBOARDING_RATE)
+
+    @cached_property
+    def join(self) -> dict:
+        return join_numbers(scenarios.travel_booking())
+
+    def parallel(self) -> str:
+        """Travel booking's parallel bookings: both patterns fan out, who joins differs."""
+        trip = {p: self.travel[p]["latency_p50"] for p in PATTERNS}
+        msgs = {p: self.travel[p]["messages_per_saga"] for p in PATTERNS}
+        j = self.join
+        return (f"parallel steps run at once in both patterns (travel booking's "
+                f"{len(j['members'])} bookings: median trip {trip[ORCH]:.2f} s orchestrated "
+                f"against {trip[CHOR]:.2f} s choreographed, at {msgs[ORCH]:.1f} against "
+                f"{msgs[CHOR]:.1f} messages); what differs is who joins them: under "
+                f"choreography {j['join']} subscribes to all {j['join_knows']} bookings' "
+                f"topics and each booking to its {j['sibling_knows']} siblings' failures, "
+                f"under orchestration the orchestrator alone fans out and joins")
 
     @cached_property
     def rules(self) -> dict:
@@ -109,21 +127,15 @@ def use_case_rules(ev) -> pd.DataFrame:
         ``notebook``.
     """
     u = _evidence(ev)
-    on, tr = u.onboarding, u.travel
+    on = u.onboarding
     m = {p: on[p]["messages_per_saga"] for p in PATTERNS}
     lat = {p: 1e3 * on[p]["latency_p50"] for p in PATTERNS}
-    trip = {p: tr[p]["latency_p50"] for p in PATTERNS}
     msg = u.messaging()
     c = u.coupling
     one = {p: float(u.coverage[p]["one_complete_log"]) for p in PATTERNS}
     holders = u.rules
     faster = "faster" if lat[CHOR] < lat[ORCH] else "slower"
     simple = ("agrees" if m[CHOR] < m[ORCH] and lat[CHOR] <= 1.02 * lat[ORCH] else "nuanced")
-    parallel = (f"parallel steps do: orchestration books travel's four suppliers at once "
-                f"(median trip {trip[ORCH]:.2f} s against {trip[CHOR]:.2f} s)"
-                if trip[ORCH] < 0.9 * trip[CHOR] else
-                f"parallel steps run at once in both patterns here (median trip "
-                f"{trip[ORCH]:.2f} s against {trip[CHOR]:.2f} s)")
     rules = [
         ("Simple workflows (2-4 steps)", CHOR, simple,
          f"user onboarding (2 steps): choreography sends {m[CHOR]:.1f} messages per sign-up "
@@ -145,8 +157,8 @@ def use_case_rules(ev) -> pd.DataFrame:
          f"{c.loc[CHOR, 'service_max']} others under choreography, "
          f"{c.loc[ORCH, 'service_max']} under orchestration", "04_coupling"),
         ("Complex workflows (5+ steps)", ORCH, "nuanced",
-         f"the step count decides nothing: dependencies {u.growth}. "
-         f"But {parallel}", "04_coupling, 09_complex_workflows"),
+         f"the step count decides nothing: dependencies {u.growth}; and "
+         f"{u.parallel()}", "04_coupling, 09_complex_workflows"),
         ("Need saga state (track, show, resume)", ORCH, "agrees",
          f"one log answers 'where is saga 42?' for {pct(one[ORCH])} of orchestrated sagas, "
          f"{pct(one[CHOR])} of choreographed ones; resuming after a crash needs the "
@@ -174,18 +186,21 @@ def use_case_row(ev) -> dict:
     m = {p: on[p]["messages_per_saga"] for p in PATTERNS}
     trip = {p: tr[p]["latency_p50"] for p in PATTERNS}
     holders = u.rules
+    j = u.join
     return row(f"user onboarding: {m[CHOR]:.1f} messages per sign-up; travel booking: median "
-               f"trip {trip[CHOR]:.2f} s; loan rules held by {len(holders[CHOR])} services",
+               f"trip {trip[CHOR]:.2f} s, joined by {j['join']} (it knows "
+               f"{j['join_knows']} bookings); loan rules held by {len(holders[CHOR])} services",
                f"user onboarding: {m[ORCH]:.1f} messages per sign-up; travel booking: median "
-               f"trip {trip[ORCH]:.2f} s; loan rules held by {len(holders[ORCH])} participant",
+               f"trip {trip[ORCH]:.2f} s, joined by the orchestrator; loan rules held by "
+               f"{len(holders[ORCH])} participant",
                "the seed's scenarios under both patterns (user onboarding, travel booking, "
-               "loan approval), the event graphs' growth, and each 'when to use' rule "
-               "(sl.when_to_use)",
+               "loan approval), the event graphs' growth and joins, and each 'when to use' "
+               "rule (sl.when_to_use)",
                "nuanced",
-               f"the step count decides nothing (dependencies {u.growth}). "
-               f"What favours orchestration is parallel steps (median trip {trip[ORCH]:.2f} s "
-               f"against {trip[CHOR]:.2f} s), business rules in one place (loan approval: "
-               f"{len(holders[CHOR])} services hold a part under choreography) and saga "
-               f"state; what favours choreography on a simple flow is fewer messages (user "
-               f"onboarding: {m[CHOR]:.1f} against {m[ORCH]:.1f} per sign-up).",
+               f"the step count decides nothing (dependencies {u.growth}), and "
+               f"{u.parallel()}. What favours orchestration is the join in one place, "
+               f"business rules in one place (loan approval: {len(holders[CHOR])} services "
+               f"hold a part under choreography) and saga state; what favours choreography "
+               f"on a simple flow is fewer messages (user onboarding: {m[CHOR]:.1f} against "
+               f"{m[ORCH]:.1f} per sign-up).",
                "09_complex_workflows")
