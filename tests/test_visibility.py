@@ -42,3 +42,13 @@ def test_bad_input(runs):
                     trace=False)
     with pytest.raises(ValueError, match="trace=False"):
         sl.where_is(r, 1)
+
+
+def test_a_stuck_saga_is_found_where_it_stopped():
+    crash = [sl.Outage("orchestrator", start=1.0, duration=1.0)]
+    r = sl.simulate(sl.scenarios.ecommerce(), "orchestration", arrival_rate=20, n_sagas=60,
+                    seed=1, faults=crash)
+    sid = int(r.sagas.saga_id[r.sagas.outcome == "stuck"].iloc[0])
+    status = sl.where_is(r, sid)
+    assert status.status == "in progress" and status.messages_so_far > 0
+    assert status.at == r.params["duration"]

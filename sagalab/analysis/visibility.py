@@ -52,7 +52,7 @@ def _logs(ev: pd.DataFrame):
 
 
 def where_is(result, saga_id: int, at: float | None = None) -> SagaStatus:
-    """The status of ``saga_id`` at time ``at`` (default: the end of the run).
+    """The status of ``saga_id`` at time ``at`` (default: when it ended, or the end of the run).
 
     Parameters
     ----------
@@ -75,8 +75,10 @@ def where_is(result, saga_id: int, at: float | None = None) -> SagaStatus:
     if not result.params.get("trace", True):
         raise ValueError("where_is: the run was made with trace=False, so it kept no messages")
     row = s.iloc[saga_id]
-    at = float(row.end) if at is None else v.real("where_is", "at", at, low=-math.inf,
-                                                           what="a finite time in seconds")
+    if at is None:  # a saga that never ended (stuck) is looked at when the run ended
+        at = float(result.params["duration"]) if pd.isna(row.end) else float(row.end)
+    else:
+        at = v.real("where_is", "at", at, low=-math.inf, what="a finite time in seconds")
     ev = result.events[(result.events.saga_id == saga_id) & (result.events.time <= at)]
     if at < row.start:
         status = "not started"
