@@ -203,7 +203,8 @@ def _sweep(saga: Saga, orchestrator: Orchestrator, seed: int) -> tuple:
     reuses it (the cache is keyed by the immutable specs).
     """
     runs = tuple((p, load, simulate(saga, p, arrival_rate=load, n_sagas=SWEEP_SAGAS, seed=seed,
-                                    orchestrator=orchestrator, trace=False))
+                                    orchestrator=orchestrator if p != "choreography" else None,
+                                    trace=False))
                  for p in PATTERNS for load in LOADS)
     table = pd.DataFrame([{"pattern": p, "arrival_rate": load, **r.summary()[
         ["throughput", "latency_mean", "latency_p99"]]} for p, load, r in runs])
