@@ -144,7 +144,7 @@ class Engine:
                 if led is not None:
                     led.finish(r.sid)
         self.live -= 1
-        if not self.live:
+        if not self.live and not self.idle.triggered:
             self.idle.succeed()
 
     def start(self, gen):
@@ -157,7 +157,7 @@ class Engine:
             return (yield from gen)
         finally:
             self.live -= 1
-            if not self.live:
+            if not self.live and not self.idle.triggered:
                 self.idle.succeed()
 
     # -- the run -------------------------------------------------------------------
@@ -180,7 +180,7 @@ class Engine:
                     sid += 1
         finally:
             self.live -= 1
-            if not self.live:
+            if not self.live and not self.idle.triggered:
                 self.idle.succeed()
 
     def run(self):

@@ -269,21 +269,25 @@ class Ledger:
             if stalled():
                 return
             for key in range(len(self.bal)):
-                env.process(self.deliver(env, key, units))
+                queue = None if self.queues is None else self.queues[key]
+                if queue is None or not (queue.count or queue.queue):
+                    self._deliver(key, units)  # nobody holds the key: at once
+                else:  # wait for the semantic lock, in line with the sagas
+                    env.process(self.deliver_locked(env, key, units))
 
-    def deliver(self, env, key, units):
-        """One delivery: an atomic increment (under a semantic lock, when the key is free)."""
-        req = None
-        if self.queues is not None:
-            req = self.queues[key].request()
-            yield req
+    def _deliver(self, key, units):
         before = self.bal[key]
         self.bal[key] = before + units
         self.true[key] += units
-        self._row(env.now, -1, key, RESTOCK, units, True, False, before, before, self.bal[key],
-                  False, False, 0.0, 0, False)
-        if req is not None:
-            self.queues[key].release(req)
+        self._row(self.env.now, -1, key, RESTOCK, units, True, False, before, before,
+                  self.bal[key], False, False, 0.0, 0, False)
+
+    def deliver_locked(self, env, key, units):
+        """One delivery to a key under a semantic lock: an atomic increment once it is free."""
+        req = self.queues[key].request()
+        yield req
+        self._deliver(key, units)
+        self.queues[key].release(req)
 
     def finish(self, sid):
         """The saga ended: its reservation is final (or was released); its lock goes."""
