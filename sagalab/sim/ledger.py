@@ -71,6 +71,15 @@ LOCKS = frozenset({"semantic_lock", "semantic_lock_fail"})
 RESERVE, RELEASE, RESTOCK = 0, 1, 2
 
 
+def _work(env, w: float, crash: float):
+    """Work ``w`` seconds, unless the service crashes first (the write still lands)."""
+    if env.now + w <= crash:
+        yield env.timeout(w)
+        return DONE
+    yield env.timeout(crash - env.now)
+    return CRASHED
+
+
 class Ledger:
     """The balances of one state at its service, the oracle's truth, and the operation log."""
 
@@ -149,12 +158,7 @@ class Ledger:
                 read = bal[key]
                 snap = tuple(self.pending[key].items())
                 refused = cm == "semantic_lock_fail" and not self._try_lock(sid, key)
-                status = DONE
-                if env.now + w <= crash:
-                    yield env.timeout(w)
-                else:
-                    yield env.timeout(crash - env.now)
-                    status = CRASHED
+                status = yield from _work(env, w, crash)
                 now = bal[key]
                 ok = rule = lost = stale = False
                 basis = read
@@ -211,12 +215,7 @@ class Ledger:
             retries = 0
             while True:
                 read = bal[key]
-                status = DONE
-                if env.now + w <= crash:
-                    yield env.timeout(w)
-                else:
-                    yield env.timeout(crash - env.now)
-                    status = CRASHED
+                status = yield from _work(env, w, crash)
                 now, lost, basis = bal[key], False, read
                 if not applies:
                     break
