@@ -185,14 +185,13 @@ def _attempt(eng, r, k, kind, w, fail, acc, abandoned, tried, order):
         if t is None:
             return LOST
         status = DONE
-    elif ledger is not None:
+    elif ledger is not None:  # the ledger commits its own effect
         if kind == FORWARD:
-            ok, t = yield from ledger.reserve(eng, r, acc, k, w, fail, order, server=True)
+            status, ok, t = yield from ledger.reserve(eng, r, acc, k, w, fail, order,
+                                                      server=True)
             failed = not ok
         else:
-            t = yield from ledger.release(eng, r, acc, k, w, not failed, server=True)
-        status = DONE if t is not None else REFUSED
-        t = env.now if t is None else t
+            status, t = yield from ledger.release(eng, r, acc, k, w, not failed, server=True)
         if tried is not None:
             tried.succeed(t)
     else:

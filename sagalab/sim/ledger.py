@@ -54,7 +54,7 @@ import simpy
 
 from .delivery import NONE, consume
 from .draws import STATE, stream
-from .stations import CRASHED, DONE, REFUSED
+from .stations import CRASHED, DONE
 
 __all__ = ["Ledger", "StateDraws", "OP_FIELDS", "OPS"]
 
@@ -132,7 +132,8 @@ class Ledger:
 
         Returns ``(ok, time)``: whether the step succeeded and when its answer
         leaves; ``time`` is ``None`` when the answer is lost (the saga is stuck).
-        A refused synchronous call returns ``(False, None)`` with ``server``.
+        With ``server`` (a synchronous call): ``(status, ok, time)``, where the
+        status says how the visit ended (see :mod:`sagalab.sim.stations`).
         """
         env, cm, bal, sid = self.env, self.cm, self.bal, r.sid
         key, q = order
@@ -196,16 +197,17 @@ class Ledger:
             out["ok"] = ok
             return status
 
-        if server:
+        if server:  # a synchronous call: how the visit ended too
             status, t = yield from self.station.visit(sid, w, acc, True, work)
-            if status == REFUSED or "ok" not in out:
-                return False, None
-            return out["ok"], t
+            return status, out.get("ok", False), t
         t = yield from consume(eng, r, acc, k, w, NONE, True, work)
         return out.get("ok", False), t
 
     def release(self, eng, r, acc, k, w, applies, server=False):
-        """Compensation work that gives back what the saga took (a generator); its time."""
+        """Compensation work that gives back what the saga took (a generator); its time.
+
+        With ``server`` (a synchronous call): ``(status, time)``.
+        """
         env, cm, bal, sid = self.env, self.cm, self.bal, r.sid
         if sid not in self.taken:
             applies = False  # nothing was taken: nothing to give back
@@ -240,9 +242,8 @@ class Ledger:
                           lost, False, 0.0, retries, False)
             return status
 
-        if server:
-            status, t = yield from self.station.visit(sid, w, acc, True, work)
-            return None if status == REFUSED else t
+        if server:  # a synchronous call: how the visit ended too
+            return (yield from self.station.visit(sid, w, acc, True, work))
         return (yield from consume(eng, r, acc, k, w, NONE, True, work))
 
     def duplicate(self, r, effect: int) -> None:
