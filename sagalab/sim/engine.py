@@ -115,14 +115,28 @@ class Engine:
         self.defer = bool(plan) or self.redelivery_p > 0 or network.timeout is not None
         self.live, self.horizon = 0, 0.0
         self.open: dict = {}  # the records of sagas under way, by id
+        self._crashes: dict = {}  # the orchestrator's crashes as events, by time
         self.forced = forced  # a list of SagaDraws to run far apart (sagalab.sim.paths)
         self.snapshots = [] if forced is not None else None  # visits so far, at each close
 
     # -- bookkeeping ---------------------------------------------------------------
+    def orch_crash(self, t: float):
+        """The event of the orchestrator's next crash after ``t`` (shared), or None."""
+        plan = self.orch_plan
+        if plan is None:
+            return None
+        at = plan.next_crash(ORCHESTRATOR, t)
+        if at == float("inf"):
+            return None
+        ev = self._crashes.get(at)
+        if ev is None:
+            ev = self._crashes[at] = self.env.timeout(at - self.env.now)
+        return ev
+
     def _stalled(self) -> bool:
-        """Whether no event but the deliveries' next ticks is scheduled: a deadlock."""
-        if self.live and all(isinstance(ev, simpy.events.Timeout) and ev.callbacks
-                             and getattr(ev.callbacks[0], "__self__", None) in self._restocks
+        """Whether nothing is scheduled that anyone waits for but the deliveries: a deadlock."""
+        if self.live and all(not ev.callbacks  # nobody waits for it
+                             or getattr(ev.callbacks[0], "__self__", None) in self._restocks
                              for _, _, _, ev in self.env._queue):
             self.idle.succeed()
             return True
