@@ -52,44 +52,22 @@ def run(saga, pattern, *, rate, n, hop, latency, overhead, orch_capacity=1, seed
     def saga_proc(i):
         start = env.now
         w, f, c = svc[i], fail_at[i], comp[i]
+        # the stations this saga works at, in order, each followed by a hand-over
+        visits = [(steps[j], w[j]) for j in range(min(f + 1, k))] + [
+            (steps[j], c[j]) for j in range(f - 1, -1, -1)]
         req = initiator.request()
         yield req
         yield timeout(init[i][0])
         initiator.release(req)
-        # hand over to step 0: one event, or a start command, a decision and a command
-        if chor:
-            yield timeout(latency)
-        else:
-            yield timeout(hop)
-            req = orch.request()
-            yield req
-            yield timeout(overhead)
-            orch.release(req)
-            yield timeout(hop)
-        for j in range(min(f + 1, k)):
-            res = steps[j]
-            req = res.request()
-            yield req
-            yield timeout(w[j])
-            res.release(req)
-            if chor:
-                yield timeout(latency)
-            else:
-                yield timeout(hop)
-                req = orch.request()
+        for res, t in [(None, 0.0)] + visits:
+            if res is not None:
+                req = res.request()
                 yield req
-                yield timeout(overhead)
-                orch.release(req)
-                yield timeout(hop)
-        for j in range(f - 1, -1, -1):
-            res = steps[j]
-            req = res.request()
-            yield req
-            yield timeout(c[j])
-            res.release(req)
-            if chor:
+                yield timeout(t)
+                res.release(req)
+            if chor:  # one event through the broker
                 yield timeout(latency)
-            else:
+            else:  # a reply (or the start), one decision, a command
                 yield timeout(hop)
                 req = orch.request()
                 yield req

@@ -98,7 +98,7 @@ def compensated_steps(saga, events):
             if k in said]
 
 
-@settings(max_examples=1500)
+@settings(max_examples=200)
 @given(setup=setups(), n=st.integers(1, 20), seed=st.integers(0, 2**16))
 def test_every_combination_keeps_the_invariants(setup, n, seed):
     saga, pattern, transport, faults, infra, state = setup
@@ -138,7 +138,7 @@ def test_every_combination_keeps_the_invariants(setup, n, seed):
     pd.testing.assert_frame_equal(s, again.sagas)
 
 
-@settings(max_examples=600)
+@settings(max_examples=100)
 @given(setup=setups(), seed=st.integers(0, 2**16))
 def test_armed_faults_that_never_fire_change_nothing(setup, seed):
     saga, pattern, transport, _, infra, state = setup
@@ -158,7 +158,7 @@ def test_armed_faults_that_never_fire_change_nothing(setup, seed):
     pd.testing.assert_frame_equal(a.events, b.events)
 
 
-@settings(max_examples=600)
+@settings(max_examples=100)
 @given(setup=setups(), seed=st.integers(0, 2**16))
 def test_a_fault_that_overlaps_the_run_changes_the_result(setup, seed):
     saga, pattern, transport, _, infra, state = setup

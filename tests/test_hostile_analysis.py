@@ -332,7 +332,7 @@ READERS = [
     (lambda r, p, g: theory.coordinator_saturation(0, 1, 1), "capacity"),
     (lambda r, p, g: theory.coordinator_saturation(1, 1, 0), "decisions"),
     (lambda r, p, g: theory.messaging_time("bus", 3), "pattern"),
-    (lambda r, p, g: theory.messaging_time("choreography", 0), "n_steps"),
+    (lambda r, p, g: theory.messaging_time("choreography", -1), "n_steps"),
     (lambda r, p, g: theory.messaging_time("choreography", 1.5), "n_steps"),
     (lambda r, p, g: theory.messaging_time("orchestration", 3, hop=-1), "hop"),
     (lambda r, p, g: theory.messaging_time("orchestration", 3, transport="http"), "transport"),

@@ -229,7 +229,7 @@ def saga_paths(saga, pattern: str) -> pd.DataFrame:
     cat = build_catalogue(saga, pattern)
     ws = paths.worlds(cat, variants=False)
     walked = paths.walk(cat, [w.draw for w in ws])
-    ev = _events_frame(walked.engine.events, cat.types)
+    ev = _events_frame(walked.engine.events, cat.types, saga)
     g = event_graph(saga, pattern)
     routing = {x for x in g.nodes if routes_the_saga(g, x)}
     who: list[set] = [set() for _ in ws]

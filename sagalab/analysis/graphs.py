@@ -114,7 +114,7 @@ def _spec_graph(saga: Saga, pattern: str, transport: str = "sync") -> nx.MultiDi
     """Every message of every path: the simulator walks one saga per path (sagalab.sim.paths)."""
     cat = build_catalogue(saga, pattern, transport)
     walked = paths.walk(cat, [w.draw for w in paths.worlds(cat)])
-    return _graph_of(saga, pattern, _events_frame(walked.engine.events, cat.types))
+    return _graph_of(saga, pattern, _events_frame(walked.engine.events, cat.types, saga))
 
 
 def _run_graph(result) -> nx.MultiDiGraph:

@@ -29,10 +29,11 @@ def _sagas_frame(cols: dict, step_names) -> pd.DataFrame:
     """``result.sagas`` from the simulator's columns (see :mod:`sagalab.sim.record`)."""
     c = {name: np.frombuffer(col, dtype=col.typecode) if len(col) else
          np.zeros(0, dtype=col.typecode) for name, col in cols.items()}
-    order = np.argsort(c["saga_id"], kind="stable")
-    if not (order == np.arange(len(order))).all():
+    ids = c["saga_id"]
+    if len(ids) and (ids[1:] < ids[:-1]).any():  # stored as they ended: put them in order
+        order = np.argsort(ids, kind="stable")
         c = {name: x[order] for name, x in c.items()}
-    return pd.DataFrame({
+    return pd.DataFrame(copy=False, data={
         "saga_id": c["saga_id"].astype(np.int64, copy=False),
         "start": c["start"],
         "end": c["end"],
@@ -43,22 +44,25 @@ def _sagas_frame(cols: dict, step_names) -> pd.DataFrame:
                                                  list(step_names)),
         "steps_completed": c["steps_completed"].astype(np.int16, copy=False),
         "compensations": c["compensations"].astype(np.int16, copy=False),
-        "messages": c["messages"].astype(np.int32),
+        "messages": c["messages"].astype(np.int32, copy=False),
         "queueing": c["queueing"],
         "service": c["service"],
         "transit": c["transit"],
         "coordination": c["coordination"],
         "fault_wait": c["fault_wait"],
         "inconsistent": c["inconsistent"],
-        "duplicates": c["duplicates"].astype(np.int32),
-        "retries": c["retries"].astype(np.int32),
-        "late_replies": c["late_replies"].astype(np.int32),
+        "duplicates": c["duplicates"].astype(np.int32, copy=False),
+        "retries": c["retries"].astype(np.int32, copy=False),
+        "late_replies": c["late_replies"].astype(np.int32, copy=False),
     })
 
 
-def _events_frame(flat, types) -> pd.DataFrame:
+def _events_frame(flat, types, saga) -> pd.DataFrame:
     rec = np.frombuffer(flat, dtype=float).reshape(-1, len(EVENT_FIELDS))
-    rec = rec[np.argsort(rec[:, 0], kind="stable")]  # recorded when computed: sort by send time
+    # recorded when computed: in send order, sagas sending at the same time by saga id (each
+    # saga's own messages keep their order), so the log does not depend on how the run was
+    # scheduled
+    rec = rec[np.lexsort((rec[:, 2], rec[:, 0]))]
     msg = rec[:, 3].astype(np.int32)
 
     def cat(values, categories):
@@ -66,8 +70,11 @@ def _events_frame(flat, types) -> pd.DataFrame:
         lut = np.array([codes[x] for x in values], dtype=np.int16)
         return pd.Categorical.from_codes(lut[msg] if len(lut) else msg, categories)
 
-    participants = list(dict.fromkeys([t.source for t in types] + [t.target for t in types]))
-    names = list(dict.fromkeys(t.name for t in types))
+    # categories in a fixed order, whatever order the run met the messages in
+    met = {t.source for t in types} | {t.target for t in types}
+    rank = {p: i for i, p in enumerate(saga.services + ("orchestrator", "dlq"))}
+    participants = sorted(met, key=lambda p: (rank.get(p, len(rank)), p))
+    names = sorted({t.name for t in types})
     return pd.DataFrame({
         "time": rec[:, 0],
         "saga_id": rec[:, 2].astype(np.int64),
@@ -141,7 +148,7 @@ class Result:
         for name, blocks in engine.world.attribute_values.items():  # the saga's attributes
             col = np.concatenate(blocks)[:len(sagas)]
             sagas[name] = pd.Categorical(col) if col.dtype.kind == "U" else col
-        events = _events_frame(engine.events, engine.cat.types)
+        events = _events_frame(engine.events, engine.cat.types, saga)
         duration = float(engine.duration)
         rows = []
         stations = list(engine.stations)
@@ -195,12 +202,14 @@ class Result:
             raise ValueError(f"summary: warmup={warmup!r} drops every one of the "
                              f"{len(self.sagas)} sagas; give a count below that or a fraction "
                              f"in [0, 1)")
-        s = self.sagas.iloc[first:]
-        ended = s[s["outcome"] != OUTCOMES[STUCK]]
-        lat = ended["latency"].to_numpy()
-        span = (ended["end"].max() - s["start"].min()) if len(ended) else float("nan")
-        out = {"n": len(s),
-               "throughput": len(ended) / span if span and span > 0 else float("nan")}
+        s = self.sagas
+        col = {c: s[c].to_numpy()[first:] for c in ("start", "end", "latency")}
+        outcome = s["outcome"].cat.codes.to_numpy()[first:]
+        done = outcome != STUCK  # column by column: no copy of the whole table
+        lat = col["latency"][done]
+        span = (col["end"][done].max() - col["start"].min()) if len(lat) else float("nan")
+        out = {"n": len(outcome),
+               "throughput": len(lat) / span if span and span > 0 else float("nan")}
         if len(lat):
             q = np.quantile(lat, [0.5, 0.95, 0.99])
             out.update(latency_mean=float(lat.mean()), latency_p50=float(q[0]),
@@ -208,14 +217,14 @@ class Result:
         else:
             out.update(latency_mean=np.nan, latency_p50=np.nan, latency_p95=np.nan,
                        latency_p99=np.nan)
-        counts = s["outcome"].value_counts()
-        for o in OUTCOMES:
-            out[o] = int(counts.get(o, 0))
-        out["messages_per_saga"] = float(s["messages"].mean())
+        counts = np.bincount(outcome, minlength=len(OUTCOMES))
+        for i, o in enumerate(OUTCOMES):
+            out[o] = int(counts[i])
+        out["messages_per_saga"] = float(s["messages"].to_numpy()[first:].mean())
         out["in_flight"] = float(lat.sum() / span) if len(lat) and span > 0 else float("nan")
-        out["inconsistent_mean"] = float(s["inconsistent"].mean())
-        for col in ("duplicates", "retries", "late_replies"):
-            out[col] = int(s[col].sum())
+        out["inconsistent_mean"] = float(s["inconsistent"].to_numpy()[first:].mean())
+        for c in ("duplicates", "retries", "late_replies"):
+            out[c] = int(s[c].to_numpy()[first:].sum())
         if self.state is not None:  # business state: anomalies over the whole run
             out.update(self.anomalies()[list(isolation.ANOMALIES)].sum().to_dict())
         for name, row in self.stations.iterrows():

@@ -6,14 +6,16 @@ import warnings
 import pandas as pd
 
 from ..model import _validate as v
+from ..model._validate import MAX_VALUE
 from ..model.faults import FaultPlan
 from ..model.infrastructure import Broker, Network, Orchestrator
 from ..model.specs import Saga
 from ..model.state import check_states
-from ..sim import capabilities
+from ..sim import budget, capabilities
 from ..sim.catalogue import SEED_PATTERNS, build_catalogue, check_pattern
 from ..sim.draws import seed_sequence
 from ..sim.engine import Engine
+from . import _checks as checks
 from .result import Result
 
 __all__ = ["simulate", "compare", "NotApplicable"]
@@ -27,7 +29,7 @@ def simulate(saga: Saga, pattern: str, *, arrival_rate: float, n_sagas: int, see
              network: Network | None = None, broker: Broker | None = None,
              orchestrator: Orchestrator | None = None, trace: bool = True,
              faults=None, transport: str = "sync", state=None,
-             warn_unused: bool = True) -> Result:
+             warn_unused: bool = True, confirm_large: bool = False) -> Result:
     """Simulate ``n_sagas`` sagas arriving as a Poisson process under ``pattern``.
 
     Parameters
@@ -71,6 +73,9 @@ def simulate(saga: Saga, pattern: str, *, arrival_rate: float, n_sagas: int, see
         Warn (:class:`NotApplicable`) when a setting has no effect in this
         pattern (e.g. a durable log under choreography). The settings are
         listed in ``result.params["not_applicable"]`` either way.
+    confirm_large : bool
+        Allow an untraced run of more than 5,000,000 sagas (``MAX_SAGAS``);
+        see :mod:`sagalab.sim.budget` for what a run may cost.
 
     Returns
     -------
@@ -79,7 +84,9 @@ def simulate(saga: Saga, pattern: str, *, arrival_rate: float, n_sagas: int, see
     Raises
     ------
     ValueError, TypeError
-        For bad input, or settings that cannot be combined, before anything runs.
+        For bad input, settings that cannot be combined, or a run that cannot
+        finish in reasonable time or memory (:mod:`sagalab.sim.budget`), before
+        anything runs.
 
     Examples
     --------
@@ -99,6 +106,8 @@ def simulate(saga: Saga, pattern: str, *, arrival_rate: float, n_sagas: int, see
     orchestrator = (v.instance("simulate", "orchestrator", orchestrator, Orchestrator,
                                allow_none=True) or Orchestrator())
     v.flag("simulate", "trace", trace)
+    v.flag("simulate", "confirm_large", confirm_large)
+    budget.check(saga, n_sagas=n, arrival_rate=rate, trace=trace, confirm_large=confirm_large)
     plan = FaultPlan(faults, saga)
     states = check_states(state, saga)
     cat = build_catalogue(saga, pattern, transport)
@@ -112,7 +121,14 @@ def simulate(saga: Saga, pattern: str, *, arrival_rate: float, n_sagas: int, see
                   not_applicable=tuple(unused))
     engine = Engine(cat, arrival_rate=rate, n_sagas=n, network=network, broker=broker,
                     orchestrator=orchestrator, trace=trace, root=root, plan=plan, states=states)
-    return Result.from_engine(engine.run(), params)
+    result = Result.from_engine(engine.run(), params)
+    if not result.params["duration"] <= MAX_VALUE:
+        warnings.warn(f"simulate: the run lasted {result.params['duration']:.3g} s, beyond "
+                      f"{MAX_VALUE:g} s (MAX_VALUE): the sagas queued far longer than they "
+                      f"arrived (arrival_rate={rate:g} is far above what the stations can "
+                      f"serve), and at such times the time columns lose precision",
+                      RuntimeWarning, stacklevel=2)
+    return result
 
 
 def compare(saga: Saga, patterns=SEED_PATTERNS,
@@ -132,7 +148,19 @@ def compare(saga: Saga, patterns=SEED_PATTERNS,
     ['choreography', 'orchestration']
     >>> bool((t.loc["completed"] == t.loc["completed"].iloc[0]).all())  # same sagas fail
     True
+    >>> t.attrs["not_applicable"]["orchestration"]
+    ()
+
+    Settings that have no effect in one of the patterns (the broker under
+    synchronous orchestration, the orchestrator under choreography) are not
+    warned about: one set of settings serves every pattern. The table's
+    ``attrs["not_applicable"]`` lists them per pattern.
     """
-    if isinstance(patterns, str):
-        patterns = (patterns,)
-    return pd.concat([simulate(saga, p, **simulate_kwargs).summary() for p in patterns], axis=1)
+    v.instance("compare", "saga", saga, Saga)
+    patterns = checks.patterns("compare", patterns)
+    checks.simulate_keywords("compare", simulate_kwargs, simulate, reserved=("pattern",))
+    simulate_kwargs.setdefault("warn_unused", False)
+    runs = {p: simulate(saga, p, **simulate_kwargs) for p in patterns}
+    table = pd.concat([r.summary() for r in runs.values()], axis=1)
+    table.attrs["not_applicable"] = {p: r.params["not_applicable"] for p, r in runs.items()}
+    return table

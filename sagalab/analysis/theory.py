@@ -127,7 +127,7 @@ def messaging_time(pattern: str, n_steps: int, *, hop: float | None = None,
     if not isinstance(transport, str) or transport not in ("sync", "async"):
         raise ValueError(f"messaging_time: transport must be 'sync' or 'async', "
                          f"got {v.short(transport)}")
-    v.count("messaging_time", "n_steps", n_steps, high=v.MAX_STEPS, limit="MAX_STEPS")
+    v.count("messaging_time", "n_steps", n_steps, low=0, high=v.MAX_STEPS, limit="MAX_STEPS")
     hop = Network().hop.mean if hop is None else hop
     broker_latency = Broker().latency.mean if broker_latency is None else broker_latency
     overhead = Orchestrator().overhead.mean if overhead is None else overhead

@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..model import _validate as v
 
-__all__ = ["Trace", "trace", "to_mermaid", "spans", "participants"]
+__all__ = ["Trace", "trace", "to_mermaid", "spans", "participants", "fifo_starts"]
 
 LANE = 14  # characters per lifeline in the text rendering
 
@@ -189,8 +189,16 @@ def _jobs(result, events, ends, starts):
     return jobs
 
 
-def _fifo_starts(arrivals: np.ndarray, departures: np.ndarray, capacity: int) -> np.ndarray:
-    """Service starts of FIFO jobs (sorted by arrival) on ``capacity`` workers."""
+def fifo_starts(arrivals: np.ndarray, departures: np.ndarray, capacity: int) -> np.ndarray:
+    """Service starts of FIFO jobs (sorted by arrival) on ``capacity`` workers.
+
+    Reads a station's arrivals and departures back into when each job started
+    (used for the spans of a trace, and by :mod:`sagalab.live` on real logs).
+
+    >>> import numpy as np
+    >>> fifo_starts(np.array([0.0, 0.5, 0.6]), np.array([1.0, 2.0, 3.0]), 1).tolist()
+    [0.0, 1.0, 2.0]
+    """
     starts = np.empty_like(arrivals)
     done: list[float] = []  # departures of started jobs not yet matched to a freed worker
     last = -np.inf
@@ -251,7 +259,7 @@ def spans(result, saga_ids=None) -> pd.DataFrame:
     out = []
     for p, grp in jobs.groupby("participant", sort=False):
         grp = grp.sort_values("arrival", kind="stable")
-        st = _fifo_starts(grp["arrival"].to_numpy(), grp["departure"].to_numpy(),
+        st = fifo_starts(grp["arrival"].to_numpy(), grp["departure"].to_numpy(),
                           int(result.stations.loc[p, "capacity"]))
         grp = grp.assign(begin=st)
         work = ("decision" if p == "orchestrator" else

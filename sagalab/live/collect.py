@@ -28,7 +28,7 @@ import pandas as pd
 
 from .. import OUTCOMES
 from ..analysis.result import Result
-from ..analysis.trace import _fifo_starts
+from ..analysis.trace import fifo_starts
 from ..model.faults import ORCHESTRATOR
 from ..sim.catalogue import CHANNELS, KINDS
 from . import plan
@@ -116,7 +116,7 @@ def work_frame(logs, cfg, epoch) -> pd.DataFrame:
     df = df.sort_values("received", kind="stable", ignore_index=True)
     df["pickup"] = 0.0
     for name, g in df.groupby("service"):  # when a FIFO pool of workers would have started it
-        free = _fifo_starts(g["received"].to_numpy(), g["end"].to_numpy(), capacity[name])
+        free = fifo_starts(g["received"].to_numpy(), g["end"].to_numpy(), capacity[name])
         df.loc[g.index, "pickup"] = np.maximum(0.0, g["start"].to_numpy() - free)
     return df.assign(overrun=df["end"] - df["start"] - df["drawn"])
 

@@ -114,6 +114,7 @@ def twin(real: Result, *, calibrated: bool = True, jitter: bool = True,
         kw.update(calibrate(real, jitter=jitter))
     elif _engine(real) == "dbos":
         kw["orchestrator"] = Orchestrator(durable_log=True)
+    kw["warn_unused"] = False  # calibrate fits every part; the twin's params list the unused
     kw.update(overrides)
     return simulate(p["saga"], p["pattern"], **kw)
 

@@ -38,8 +38,6 @@ is down wait for it.
 """
 from __future__ import annotations
 
-import math
-
 from ..model.faults import ORCHESTRATOR
 from .catalogue import FAIL, OK, ORCH, UNDO_FAILED, UNDONE
 from .delivery import APPLY, NONE, UNDO, commit, consume, redeliver
@@ -185,14 +183,13 @@ def _attempt(eng, r, k, kind, w, fail, acc, abandoned, tried, order):
         if t is None:
             return LOST
         status = DONE
-    elif ledger is not None:
+    elif ledger is not None:  # the ledger commits its own effect
         if kind == FORWARD:
-            ok, t = yield from ledger.reserve(eng, r, acc, k, w, fail, order, server=True)
+            status, ok, t = yield from ledger.reserve(eng, r, acc, k, w, fail, order,
+                                                      server=True)
             failed = not ok
         else:
-            t = yield from ledger.release(eng, r, acc, k, w, not failed, server=True)
-        status = DONE if t is not None else REFUSED
-        t = env.now if t is None else t
+            status, t = yield from ledger.release(eng, r, acc, k, w, not failed, server=True)
         if tried is not None:
             tried.succeed(t)
     else:
@@ -247,9 +244,9 @@ def call(eng, r, k, kind, w, fail, acc, keep_trying: bool, order=None):
             waits = [proc]
             if net.timeout is not None and eng.orch_channel == 0:
                 waits.append(env.timeout(net.timeout))
-            crash = plan.next_crash(ORCHESTRATOR, t0) if plan is not None else math.inf
-            if crash < math.inf:
-                waits.append(env.timeout(crash - t0))
+            crash = eng.orch_crash(t0)  # one event per outage, shared by every call
+            if crash is not None:
+                waits.append(crash)
             yield env.any_of(waits)
             if not proc.is_alive:
                 end = proc.value

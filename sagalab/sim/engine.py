@@ -115,14 +115,28 @@ class Engine:
         self.defer = bool(plan) or self.redelivery_p > 0 or network.timeout is not None
         self.live, self.horizon = 0, 0.0
         self.open: dict = {}  # the records of sagas under way, by id
+        self._crashes: dict = {}  # the orchestrator's crashes as events, by time
         self.forced = forced  # a list of SagaDraws to run far apart (sagalab.sim.paths)
         self.snapshots = [] if forced is not None else None  # visits so far, at each close
 
     # -- bookkeeping ---------------------------------------------------------------
+    def orch_crash(self, t: float):
+        """The event of the orchestrator's next crash after ``t`` (shared), or None."""
+        plan = self.orch_plan
+        if plan is None:
+            return None
+        at = plan.next_crash(ORCHESTRATOR, t)
+        if at == float("inf"):
+            return None
+        ev = self._crashes.get(at)
+        if ev is None:
+            ev = self._crashes[at] = self.env.timeout(at - self.env.now)
+        return ev
+
     def _stalled(self) -> bool:
-        """Whether no event but the deliveries' next ticks is scheduled: a deadlock."""
-        if self.live and all(isinstance(ev, simpy.events.Timeout) and ev.callbacks
-                             and getattr(ev.callbacks[0], "__self__", None) in self._restocks
+        """Whether nothing is scheduled that anyone waits for but the deliveries: a deadlock."""
+        if self.live and all(not ev.callbacks  # nobody waits for it
+                             or getattr(ev.callbacks[0], "__self__", None) in self._restocks
                              for _, _, _, ev in self.env._queue):
             self.idle.succeed()
             return True
@@ -143,9 +157,7 @@ class Engine:
             for led in self.ledgers:
                 if led is not None:
                     led.finish(r.sid)
-        self.live -= 1
-        if not self.live:
-            self.idle.succeed()
+        self._done()
 
     def start(self, gen):
         """Run ``gen`` as a process the run waits for (a duplicate, an abandoned call)."""
@@ -153,35 +165,34 @@ class Engine:
         return self.env.process(self._tracked(gen))
 
     def _tracked(self, gen):
-        try:
-            return (yield from gen)
-        finally:
-            self.live -= 1
-            if not self.live:
-                self.idle.succeed()
+        value = yield from gen  # an exception propagates: the run fails, it never ends early
+        self._done()
+        return value
+
+    def _done(self) -> None:
+        """One tracked process (or the arrivals) is through; the run ends with the last."""
+        self.live -= 1
+        if not self.live and not self.idle.triggered:
+            self.idle.succeed()
 
     # -- the run -------------------------------------------------------------------
     def arrivals(self):
         env, world, n_sagas = self.env, self.world, self.n_sagas
         sid = 0
-        try:
-            if self.forced is not None:
-                for d in self.forced:
-                    yield env.timeout(FORCED_GAP)
-                    self.live += 1
-                    env.process(saga_process(self, sid, d))
-                    sid += 1
-            while sid < n_sagas:
-                inter, draws = world.block(min(BLOCK, n_sagas - sid))
-                for gap, d in zip(inter, draws):
-                    yield env.timeout(gap)
-                    self.live += 1
-                    env.process(saga_process(self, sid, d))
-                    sid += 1
-        finally:
-            self.live -= 1
-            if not self.live:
-                self.idle.succeed()
+        if self.forced is not None:
+            for d in self.forced:
+                yield env.timeout(FORCED_GAP)
+                self.live += 1
+                env.process(saga_process(self, sid, d))
+                sid += 1
+        while sid < n_sagas:
+            inter, draws = world.block(min(BLOCK, n_sagas - sid))
+            for gap, d in zip(inter, draws):
+                yield env.timeout(gap)
+                self.live += 1
+                env.process(saga_process(self, sid, d))
+                sid += 1
+        self._done()
 
     def run(self):
         env = self.env
@@ -197,8 +208,9 @@ class Engine:
                         env.process(crash_replays(self, k, start))
         try:
             env.run(until=self.idle)
-        except RuntimeError:  # nothing left to happen: the sagas still open wait for ever
-            pass
+        except RuntimeError as exc:  # nothing left to happen: the open sagas wait for ever
+            if "No scheduled events left" not in str(exc):
+                raise
         self.duration = max(env.now, self.horizon)
         for r in self.open.values():  # deadlocked: stuck
             r.outcome = STUCK

@@ -54,7 +54,7 @@ import simpy
 
 from .delivery import NONE, consume
 from .draws import STATE, stream
-from .stations import CRASHED, DONE, REFUSED
+from .stations import CRASHED, DONE
 
 __all__ = ["Ledger", "StateDraws", "OP_FIELDS", "OPS"]
 
@@ -69,6 +69,15 @@ ATOMIC = frozenset({"commutative", "version_file"})
 REREAD = frozenset({"reread", "reread_fail"})
 LOCKS = frozenset({"semantic_lock", "semantic_lock_fail"})
 RESERVE, RELEASE, RESTOCK = 0, 1, 2
+
+
+def _work(env, w: float, crash: float):
+    """Work ``w`` seconds, unless the service crashes first (the write still lands)."""
+    if env.now + w <= crash:
+        yield env.timeout(w)
+        return DONE
+    yield env.timeout(crash - env.now)
+    return CRASHED
 
 
 class Ledger:
@@ -123,7 +132,8 @@ class Ledger:
 
         Returns ``(ok, time)``: whether the step succeeded and when its answer
         leaves; ``time`` is ``None`` when the answer is lost (the saga is stuck).
-        A refused synchronous call returns ``(False, None)`` with ``server``.
+        With ``server`` (a synchronous call): ``(status, ok, time)``, where the
+        status says how the visit ended (see :mod:`sagalab.sim.stations`).
         """
         env, cm, bal, sid = self.env, self.cm, self.bal, r.sid
         key, q = order
@@ -149,12 +159,7 @@ class Ledger:
                 read = bal[key]
                 snap = tuple(self.pending[key].items())
                 refused = cm == "semantic_lock_fail" and not self._try_lock(sid, key)
-                status = DONE
-                if env.now + w <= crash:
-                    yield env.timeout(w)
-                else:
-                    yield env.timeout(crash - env.now)
-                    status = CRASHED
+                status = yield from _work(env, w, crash)
                 now = bal[key]
                 ok = rule = lost = stale = False
                 basis = read
@@ -192,16 +197,17 @@ class Ledger:
             out["ok"] = ok
             return status
 
-        if server:
+        if server:  # a synchronous call: how the visit ended too
             status, t = yield from self.station.visit(sid, w, acc, True, work)
-            if status == REFUSED or "ok" not in out:
-                return False, None
-            return out["ok"], t
+            return status, out.get("ok", False), t
         t = yield from consume(eng, r, acc, k, w, NONE, True, work)
         return out.get("ok", False), t
 
     def release(self, eng, r, acc, k, w, applies, server=False):
-        """Compensation work that gives back what the saga took (a generator); its time."""
+        """Compensation work that gives back what the saga took (a generator); its time.
+
+        With ``server`` (a synchronous call): ``(status, time)``.
+        """
         env, cm, bal, sid = self.env, self.cm, self.bal, r.sid
         if sid not in self.taken:
             applies = False  # nothing was taken: nothing to give back
@@ -211,12 +217,7 @@ class Ledger:
             retries = 0
             while True:
                 read = bal[key]
-                status = DONE
-                if env.now + w <= crash:
-                    yield env.timeout(w)
-                else:
-                    yield env.timeout(crash - env.now)
-                    status = CRASHED
+                status = yield from _work(env, w, crash)
                 now, lost, basis = bal[key], False, read
                 if not applies:
                     break
@@ -241,9 +242,8 @@ class Ledger:
                           lost, False, 0.0, retries, False)
             return status
 
-        if server:
-            status, t = yield from self.station.visit(sid, w, acc, True, work)
-            return None if status == REFUSED else t
+        if server:  # a synchronous call: how the visit ended too
+            return (yield from self.station.visit(sid, w, acc, True, work))
         return (yield from consume(eng, r, acc, k, w, NONE, True, work))
 
     def duplicate(self, r, effect: int) -> None:
@@ -269,21 +269,25 @@ class Ledger:
             if stalled():
                 return
             for key in range(len(self.bal)):
-                env.process(self.deliver(env, key, units))
+                queue = None if self.queues is None else self.queues[key]
+                if queue is None or not (queue.count or queue.queue):
+                    self._deliver(key, units)  # nobody holds the key: at once
+                else:  # wait for the semantic lock, in line with the sagas
+                    env.process(self.deliver_locked(env, key, units))
 
-    def deliver(self, env, key, units):
-        """One delivery: an atomic increment (under a semantic lock, when the key is free)."""
-        req = None
-        if self.queues is not None:
-            req = self.queues[key].request()
-            yield req
+    def _deliver(self, key, units):
         before = self.bal[key]
         self.bal[key] = before + units
         self.true[key] += units
-        self._row(env.now, -1, key, RESTOCK, units, True, False, before, before, self.bal[key],
-                  False, False, 0.0, 0, False)
-        if req is not None:
-            self.queues[key].release(req)
+        self._row(self.env.now, -1, key, RESTOCK, units, True, False, before, before,
+                  self.bal[key], False, False, 0.0, 0, False)
+
+    def deliver_locked(self, env, key, units):
+        """One delivery to a key under a semantic lock: an atomic increment once it is free."""
+        req = self.queues[key].request()
+        yield req
+        self._deliver(key, units)
+        self.queues[key].release(req)
 
     def finish(self, sid):
         """The saga ended: its reservation is final (or was released); its lock goes."""

@@ -30,9 +30,9 @@ Q, S, T, C, F = range(5)  # indices of an accumulator: queueing, service, transi
 #: The columns of ``result.sagas`` the simulator fills, with their array type codes.
 FIELDS = (("saga_id", "q"), ("start", "d"), ("end", "d"), ("outcome", "b"),
           ("failed_step", "h"), ("steps_completed", "h"), ("compensations", "h"),
-          ("messages", "l"), ("queueing", "d"), ("service", "d"), ("transit", "d"),
+          ("messages", "i"), ("queueing", "d"), ("service", "d"), ("transit", "d"),
           ("coordination", "d"), ("fault_wait", "d"), ("inconsistent", "d"),
-          ("duplicates", "l"), ("retries", "l"), ("late_replies", "l"))
+          ("duplicates", "i"), ("retries", "i"), ("late_replies", "i"))
 
 
 class SagaRecord:

@@ -91,7 +91,10 @@ class Station:
         down = plan.down_time(self.name, t, s)
         acc[Q] += s - t - down
         acc[F] += down
-        crash = plan.next_crash(self.name, s)
+        return self._work(s, w, plan.next_crash(self.name, s), acc)
+
+    def _work(self, s: float, w: float, crash: float, acc) -> tuple[int, float]:
+        """Work from ``s`` for ``w``, unless the service crashes first (the work commits)."""
         if s + w <= crash:
             self._occupy(s, s + w)
             self.served += 1
@@ -118,14 +121,7 @@ class Station:
             acc[F] += crash - t
             return DROPPED, crash
         acc[Q] += s - t
-        if s + w <= crash:
-            self._occupy(s, s + w)
-            self.served += 1
-            acc[S] += w
-            return DONE, s + w
-        self._occupy(s, crash)
-        acc[S] += crash - s
-        return CRASHED, crash
+        return self._work(s, w, crash, acc)
 
 
 class QueueStation:

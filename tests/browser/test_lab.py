@@ -128,7 +128,7 @@ def _sagalab_check(mid, value):
     report = {"kind": type(w.result).__name__, "recomputes": _sagalab_same(w.result, fresh),
               "results": []}
     for r in _sagalab_results(w.result):
-        params = {k: v for k, v in r.params.items() if k != "duration"}
+        params = {k: v for k, v in r.params.items() if k not in ("duration", "not_applicable")}
         leaves = list(_sagalab_numbers(params))
         report["results"].append({
             "same": bool(sl.simulate(**params).sagas.equals(r.sagas)),
