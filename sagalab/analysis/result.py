@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..model.faults import FaultPlan
 from ..sim.catalogue import CHANNELS, KINDS
 from ..sim.engine import EVENT_FIELDS
 from ..sim.record import OUTCOMES, STUCK
@@ -87,6 +88,46 @@ def _events_frame(flat, types, saga) -> pd.DataFrame:
     })
 
 
+def _commits(done: np.ndarray, every: int, plan, service: str) -> np.ndarray:
+    """When each of a consumer's messages (sorted by ``done``) is committed.
+
+    After every ``every`` messages worked; a crash of the service replays what it
+    worked since its last commit, committed once worked again after recovery, and
+    the count starts over (as :func:`sagalab.sim.delivery.crash_replays` plays it).
+    """
+    committed = np.full(len(done), np.inf)
+    crashes = plan._starts.get(service, []) if plan.hits(service) else []
+    pending, ci = [], 0
+    for i, d in enumerate(done):
+        while ci < len(crashes) and crashes[ci] < d:
+            committed[pending] = plan.up_at(service, crashes[ci])
+            pending, ci = [], ci + 1
+        pending.append(i)
+        if len(pending) == every:
+            committed[pending] = d
+            pending = []
+    if pending and ci < len(crashes):  # a crash after the last message replays the rest
+        committed[pending] = plan.up_at(service, crashes[ci])
+    return committed
+
+
+PHASES = ("work", "compensation", "decision", "duplicate")
+
+
+def _visits_frame(flat, saga) -> pd.DataFrame:
+    rec = np.frombuffer(flat, dtype=float).reshape(-1, 6)
+    rec = rec[np.lexsort((rec[:, 3], rec[:, 0]))]  # by saga, then by start
+    stations = list(saga.step_names) + [saga.initiator, "orchestrator"]
+    return pd.DataFrame({
+        "saga_id": rec[:, 0].astype(np.int64),
+        "station": pd.Categorical.from_codes(rec[:, 1].astype(np.int16), stations),
+        "phase": pd.Categorical.from_codes(rec[:, 5].astype(np.int8), list(PHASES)),
+        "arrival": rec[:, 2],
+        "start": rec[:, 3],
+        "end": rec[:, 4],
+    })
+
+
 def _consumed_frame(flat, step_names) -> pd.DataFrame:
     rec = np.frombuffer(flat, dtype=float).reshape(-1, 3)
     return pd.DataFrame({
@@ -132,6 +173,11 @@ class Result:
         One row per message a step's service consumed from the broker
         (``service``, ``delivered``, ``done``: when it reached the service and
         when its work committed), when traced; :meth:`lag` reads it.
+    visits : pandas.DataFrame or None
+        One row per visit of a saga to a station, when traced: ``saga_id``,
+        ``station``, ``phase`` (``work``, ``compensation``, ``decision`` or
+        ``duplicate``), ``arrival``, ``start`` and ``end`` (seconds).
+        :func:`sagalab.spans` reads it.
     """
 
     sagas: pd.DataFrame
@@ -140,6 +186,7 @@ class Result:
     params: dict = field(repr=False)
     state: pd.DataFrame | None = field(default=None, repr=False)
     consumed: pd.DataFrame | None = field(default=None, repr=False)
+    visits: pd.DataFrame | None = field(default=None, repr=False)
 
     @classmethod
     def from_engine(cls, engine, params: dict) -> Result:
@@ -171,8 +218,11 @@ class Result:
         consumed = None
         if engine.consumed is not None:
             consumed = _consumed_frame(engine.consumed, saga.step_names)
+        visits = None
+        if engine.visits is not None:
+            visits = _visits_frame(engine.visits, saga)
         return cls(sagas=sagas, events=events, stations=stations, params=params, state=state,
-                   consumed=consumed)
+                   consumed=consumed, visits=visits)
 
     @property
     def pattern(self) -> str:
@@ -285,15 +335,13 @@ class Result:
         t = np.asarray(times, dtype=float)
         broker = self.params["broker"]
         out = {}
+        plan = FaultPlan(self.params["faults"], self.saga)
         for name, g in self.consumed.groupby("service", observed=False):
             done = np.sort(g["done"].to_numpy())
             if broker.commit_interval is not None:
                 committed = np.ceil(done / broker.commit_interval) * broker.commit_interval
             else:
-                k = broker.commit_every
-                last = (np.arange(len(done)) // k) * k + k - 1  # the message closing the batch
-                committed = np.where(last < len(done), done[np.minimum(last, len(done) - 1)],
-                                     np.inf)
+                committed = _commits(done, broker.commit_every, plan, str(name))
             out[name] = (np.searchsorted(np.sort(g["delivered"].to_numpy()), t, side="right")
                          - np.searchsorted(np.sort(committed), t, side="right"))
         return pd.DataFrame(out, index=pd.Index(t, name="time"))

@@ -209,6 +209,35 @@ def fifo_starts(arrivals: np.ndarray, departures: np.ndarray, capacity: int) -> 
     return starts
 
 
+def _spans_of_visits(result, ids) -> pd.DataFrame:
+    """Spans from the visits the simulator recorded (exact, duplicates left out)."""
+    vis = result.visits
+    vis = vis[vis["saga_id"].isin(ids) & (vis["phase"] != "duplicate")]
+    ev = result.events
+    mine = ev[ev["saga_id"].isin(ids)]
+    # the message that brought each visit: the latest one delivered to its station by then
+    came = mine[["saga_id", "target", "delivered", "name"]].rename(
+        columns={"target": "station", "delivered": "arrival"})
+    came = came.assign(station=came["station"].astype(str), name=came["name"].astype(str))
+    keys = vis.assign(station=vis["station"].astype(str)).sort_values("arrival")
+    keys = pd.merge_asof(keys, came.sort_values("arrival"), on="arrival",
+                         by=["saga_id", "station"], direction="backward")
+    keys["name"] = keys["name"].fillna("start")
+    parts = [pd.DataFrame({"saga_id": keys["saga_id"], "participant": keys["station"],
+                           "phase": "wait", "start": keys["arrival"], "end": keys["start"],
+                           "name": keys["name"]}),
+             pd.DataFrame({"saga_id": keys["saga_id"], "participant": keys["station"],
+                           "phase": keys["phase"].astype(str), "start": keys["start"],
+                           "end": keys["end"], "name": keys["name"]}),
+             pd.DataFrame({"saga_id": mine["saga_id"], "participant": mine["target"].astype(str),
+                           "phase": "transit", "start": mine["time"], "end": mine["delivered"],
+                           "name": mine["name"].astype(str)})]
+    df = pd.concat(parts, ignore_index=True)
+    df = df.sort_values(["saga_id", "start", "end"], kind="stable").reset_index(drop=True)
+    df["saga_id"] = df["saga_id"].astype(np.int64)
+    return df
+
+
 def spans(result, saga_ids=None) -> pd.DataFrame:
     """Where each saga's time went: waiting, working, compensating, deciding, in transit.
 
@@ -226,9 +255,13 @@ def spans(result, saga_ids=None) -> pd.DataFrame:
         One row per span: ``saga_id``, ``participant``, ``phase`` (``wait``,
         ``work``, ``compensation``, ``decision`` or ``transit``), ``start``,
         ``end`` (seconds, simulation clock) and ``name`` (the message that
-        started it). Per saga, ``wait`` at the services sums to
-        ``result.sagas.queueing`` and ``work`` + ``compensation`` to
-        ``service``.
+        started it). For a run of the simulator the spans are the station
+        visits it recorded (``result.visits``); for a run without them (real
+        services, :mod:`sagalab.live`) they are rebuilt from the messages and
+        the stations' FIFO queues. For a saga without parallel steps or faults,
+        ``wait`` at the services sums to ``result.sagas.queueing`` and
+        ``work`` + ``compensation`` to ``service`` (with parallel steps the
+        saga's columns follow its critical path, the spans every branch).
 
     Examples
     --------
@@ -249,6 +282,8 @@ def spans(result, saga_ids=None) -> pd.DataFrame:
     ev = result.events
     if len(ev) == 0:
         raise ValueError("spans: result.events is empty; simulate with trace=True")
+    if getattr(result, "visits", None) is not None:  # the simulator kept every station visit
+        return _spans_of_visits(result, ids)
     starts, ends = s["start"].to_numpy(), s["end"].to_numpy()
     # Sagas that started before the last chosen one ended may have queued ahead of it.
     cutoff = ends[ids].max() if len(ids) else -np.inf

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from .catalogue import FAIL, OK, ORCH, PASS, PASS_BACK, UNDO_FAILED, UNDONE
 from .coordinator import decide
-from .delivery import APPLY, NONE, UNDO, consume, redeliver
+from .delivery import APPLY, COMPENSATION, NONE, UNDO, consume, redeliver
 from .links import send
 from .record import DLQ
 
@@ -131,7 +131,8 @@ def step_backward(eng, r, d, acc, k, ran: bool):
         if ledger is not None:
             t = yield from ledger.release(eng, r, acc, k, d.comp[k], good)
         else:
-            t = yield from consume(eng, r, acc, k, d.comp[k], UNDO if good else NONE, final)
+            t = yield from consume(eng, r, acc, k, d.comp[k], UNDO if good else NONE, final,
+                                   phase=COMPENSATION)
         if t is None:
             return None
         if final:

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 from ..model.faults import ORCHESTRATOR
 from .catalogue import FAIL, OK, ORCH, UNDO_FAILED, UNDONE
-from .delivery import APPLY, NONE, UNDO, commit, consume, redeliver
+from .delivery import APPLY, DECISION, NONE, UNDO, commit, consume, redeliver
 from .links import send
 from .record import C, F
 from .stations import CRASHED, DONE, REFUSED
@@ -72,6 +72,8 @@ def decide(eng, r, acc):
                 return t
             s = st.take(t, h)
             acc[C] += s + h - t
+            if eng.visits is not None:
+                eng.visits.extend((r.sid, eng.n + 1, t, s, s + h, DECISION))
             return s + h
         s = plan.up_at(ORCHESTRATOR, st._earliest(t))
         down = plan.down_time(ORCHESTRATOR, t, s)
@@ -82,6 +84,8 @@ def decide(eng, r, acc):
             if h:
                 st._occupy(s, s + h)
                 st.served += 1
+                if eng.visits is not None:
+                    eng.visits.extend((r.sid, eng.n + 1, t, s, s + h, DECISION))
             acc[C] += h
             return s + h
         st._occupy(s, crash)
@@ -175,7 +179,7 @@ def _attempt(eng, r, k, kind, w, fail, acc, abandoned, tried, order):
             else:
                 t = yield from ledger.release(eng, r, acc, k, w, not failed)
         else:
-            t = yield from consume(eng, r, acc, k, w, effect)
+            t = yield from consume(eng, r, acc, k, w, effect, phase=kind)
             if eng.redelivery_p:
                 redeliver(eng, r, k, w, effect, arrived)
         if tried is not None:
@@ -184,6 +188,7 @@ def _attempt(eng, r, k, kind, w, fail, acc, abandoned, tried, order):
             return LOST
         status = DONE
     elif ledger is not None:  # the ledger commits its own effect
+        t0 = env.now
         if kind == FORWARD:
             status, ok, t = yield from ledger.reserve(eng, r, acc, k, w, fail, order,
                                                       server=True)
@@ -192,13 +197,18 @@ def _attempt(eng, r, k, kind, w, fail, acc, abandoned, tried, order):
             status, t = yield from ledger.release(eng, r, acc, k, w, not failed, server=True)
         if tried is not None:
             tried.succeed(t)
+        if eng.visits is not None and status in (DONE, CRASHED):
+            eng.visits.extend((r.sid, k, t0, st.last_start, t, kind))
     else:
+        t0 = env.now
         if st.fast:
-            status, t = st.serve(env.now, w, acc)
+            status, t = st.serve(t0, w, acc)
         else:
             status, t = yield from st.visit(r.sid, w, acc, True)
         if tried is not None:
             tried.succeed(t)
+        if eng.visits is not None and status in (DONE, CRASHED):
+            eng.visits.extend((r.sid, k, t0, st.last_start, t, kind))
         if status == DONE or status == CRASHED:
             commit(eng, r, k, effect, t)  # a crash lands after the commit
     if status == DONE:

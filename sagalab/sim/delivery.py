@@ -36,6 +36,7 @@ from .stations import DONE
 __all__ = ["APPLY", "UNDO", "NONE", "consume", "duplicate", "redeliver", "commit", "crash_replays"]
 
 APPLY, UNDO, NONE = 1, -1, 0  # the effect a piece of work commits
+WORK, COMPENSATION, DECISION, DUPLICATE = range(4)  # phases of a station visit, for the trace
 
 
 def commit(eng, r, k: int, effect: int, t: float) -> None:
@@ -45,11 +46,13 @@ def commit(eng, r, k: int, effect: int, t: float) -> None:
         r.undo(k, t, eng.idem[k])
 
 
-def consume(eng, r, acc, k: int, w: float, effect: int, publishes: bool = True, work=None):
+def consume(eng, r, acc, k: int, w: float, effect: int, publishes: bool = True, work=None,
+            phase: int = 0):
     """Step ``k``'s service consumes a message that arrives now (a generator).
 
     Returns when its outgoing message is published (a time, possibly ahead
     of the clock), or ``None`` when that message is lost (the saga is stuck).
+    ``phase`` (for the trace): 0 the step's work, 1 its compensation.
     """
     env, st = eng.env, eng.stations[k]
     while True:
@@ -58,12 +61,14 @@ def consume(eng, r, acc, k: int, w: float, effect: int, publishes: bool = True, 
             status, done = st.consume(t, w, acc)
         else:
             status, done = yield from st.visit(r.sid, w, acc, False, work)
+        if eng.visits is not None:
+            eng.visits.extend((r.sid, k, t, st.last_start, done, phase))
         commit(eng, r, k, effect, done)
         if eng.consumed is not None:
             eng.consumed.extend((k, t, done))
-        if eng.commit_logs is not None and eng.commit_logs[k] is not None:
-            eng.commit_logs[k].append((done, r, w, effect))
         if status == DONE:
+            if eng.commit_logs is not None and eng.commit_logs[k] is not None:
+                eng.commit_logs[k].append((done, r, w, effect))  # worked, not yet committed
             return done
         up = eng.plan.up_at(st.name, done)
         acc[F] += up - done
@@ -81,11 +86,13 @@ def duplicate(eng, r, k: int, w: float, effect: int, at: float):
     env = eng.env
     if at > env.now:
         yield env.timeout(at - env.now)
-    st, scratch = eng.stations[k], [0.0] * 5
+    st, scratch, t = eng.stations[k], [0.0] * 5, env.now
     if st.fast:
-        _, done = st.consume(env.now, w, scratch)
+        _, done = st.consume(t, w, scratch)
     else:
         _, done = yield from st.visit(r.sid, w, scratch, False)
+    if eng.visits is not None:
+        eng.visits.extend((r.sid, k, t, st.last_start, done, DUPLICATE))
     if effect == APPLY or (effect == UNDO and r.undone[k]):
         commit(eng, r, k, effect, done)
         ledger = eng.ledgers[k] if eng.ledgers is not None else None
@@ -108,11 +115,13 @@ def crash_replays(eng, k: int, crash: float):
     done = sorted((x for x in log if x[0] <= crash), key=lambda x: x[0])
     eng.commit_logs[k] = [x for x in log if x[0] > crash]
     every, interval = eng.commit_every, eng.commit_interval
-    if interval is not None:
+    if interval is not None:  # commits at interval, 2 interval, ...
         last_commit = math.floor(crash / interval) * interval
         replay = [x for x in done if x[0] > last_commit]
-    else:
-        replay = done[len(done) - len(done) % every:] if every > 1 else []
+    else:  # every `every` messages worked, counted from the last crash (as result.lag()
+        # counts): the replayed ones are committed once worked again, after recovery
+        since = len(done) % every
+        replay = done[len(done) - since:] if since else []
     up = eng.plan.up_at(eng.stations[k].name, crash)
     for _, r, w, effect in replay:
         eng.start(duplicate(eng, r, k, w, effect, up))

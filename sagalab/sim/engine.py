@@ -110,6 +110,8 @@ class Engine:
                            orders=StateDraws(saga, states, root) if states else None)
         self.events = array("d")
         self.consumed = array("d") if trace and uses_broker else None
+        # each station visit (saga, station, arrival, start, end, phase), when traced
+        self.visits = array("d") if trace else None
         self.columns = Columns()
         self.kept: list = []  # records stored when the run ends (late duplicates may count)
         self.defer = bool(plan) or self.redelivery_p > 0 or network.timeout is not None

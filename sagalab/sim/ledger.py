@@ -52,7 +52,7 @@ import zlib
 
 import simpy
 
-from .delivery import NONE, consume
+from .delivery import COMPENSATION, NONE, consume
 from .draws import STATE, stream
 from .stations import CRASHED, DONE
 
@@ -244,7 +244,7 @@ class Ledger:
 
         if server:  # a synchronous call: how the visit ended too
             return (yield from self.station.visit(sid, w, acc, True, work))
-        return (yield from consume(eng, r, acc, k, w, NONE, True, work))
+        return (yield from consume(eng, r, acc, k, w, NONE, True, work, phase=COMPENSATION))
 
     def duplicate(self, r, effect: int) -> None:
         """A duplicate delivery to a non-idempotent service applies its operation again."""

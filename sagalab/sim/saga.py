@@ -35,6 +35,8 @@ def _initiator(eng, r, w):
     s = eng.stations[eng.n].take(t, w)
     r.acc[Q] += s - t
     r.acc[S] += w
+    if eng.visits is not None:
+        eng.visits.extend((r.sid, eng.n, t, s, s + w, 0))
     return s + w
 
 

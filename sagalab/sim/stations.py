@@ -66,6 +66,7 @@ class Station:
             heapq.heapreplace(self.heap, s + w)
         self.busy += w
         self.served += 1
+        self.last_start = s
         return s
 
     def _earliest(self, t: float) -> float:
@@ -73,6 +74,7 @@ class Station:
         return t if s < t else s
 
     def _occupy(self, s: float, until: float) -> None:
+        self.last_start = s
         if self.heap is None:
             self.free = until
         else:
@@ -142,6 +144,7 @@ class QueueStation:
         self.parts = [simpy.Resource(env, 1) for _ in range(partitions)] if partitions else None
         self.busy, self.served = 0.0, 0
         self.plan = plan if plan is not None and plan.hits(name) else None
+        self.last_start = 0.0  # when the last visit's work started (for the trace)
 
     def visit(self, sid: int, w: float, acc, server: bool, work=None, partitioned=True):
         env, plan, name = self.env, self.plan, self.name
@@ -173,7 +176,7 @@ class QueueStation:
                         acc[F] += up - env.now
                         yield env.timeout(up - env.now)
                     crash = plan.next_crash(name, env.now)
-                start = env.now
+                start = self.last_start = env.now
                 if work is None:
                     if start + w <= crash:
                         yield env.timeout(w)
