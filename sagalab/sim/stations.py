@@ -85,15 +85,19 @@ class Station:
         """A consumer visit at ``t``: ``(DONE or CRASHED, when its work commits)``."""
         plan = self.plan
         if plan is None:
-            s = self.take(t, w)
-            acc[Q] += s - t
-            acc[S] += w
-            return DONE, s + w
+            return self._plain(t, w, acc)
         s = plan.up_at(self.name, self._earliest(t))
         down = plan.down_time(self.name, t, s)
         acc[Q] += s - t - down
         acc[F] += down
         return self._work(s, w, plan.next_crash(self.name, s), acc)
+
+    def _plain(self, t: float, w: float, acc) -> tuple[int, float]:
+        """A visit to a station no outage hits: queue, work, done."""
+        s = self.take(t, w)
+        acc[Q] += s - t
+        acc[S] += w
+        return DONE, s + w
 
     def _work(self, s: float, w: float, crash: float, acc) -> tuple[int, float]:
         """Work from ``s`` for ``w``, unless the service crashes first (the work commits)."""
@@ -110,10 +114,7 @@ class Station:
         """A server visit at ``t``: ``(status, time)``; REFUSED and DROPPED do no work."""
         plan = self.plan
         if plan is None:
-            s = self.take(t, w)
-            acc[Q] += s - t
-            acc[S] += w
-            return DONE, s + w
+            return self._plain(t, w, acc)
         name = self.name
         if plan.up_at(name, t) > t:
             return REFUSED, t
