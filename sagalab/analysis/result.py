@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..model.faults import FaultPlan
 from ..sim.catalogue import CHANNELS, KINDS
 from ..sim.engine import EVENT_FIELDS
 from ..sim.record import OUTCOMES, STUCK
-from . import isolation
+from . import isolation, lag
 from . import trace as _trace
 
 __all__ = ["Result", "warmup_count", "as_results"]
@@ -86,29 +85,6 @@ def _events_frame(flat, types, saga) -> pd.DataFrame:
         "channel": cat([t.channel for t in types], list(CHANNELS)),
         "delivered": rec[:, 1],
     })
-
-
-def _commits(done: np.ndarray, every: int, plan, service: str) -> np.ndarray:
-    """When each of a consumer's messages (sorted by ``done``) is committed.
-
-    After every ``every`` messages worked; a crash of the service replays what it
-    worked since its last commit, committed once worked again after recovery, and
-    the count starts over (as :func:`sagalab.sim.delivery.crash_replays` plays it).
-    """
-    committed = np.full(len(done), np.inf)
-    crashes = plan._starts.get(service, []) if plan.hits(service) else []
-    pending, ci = [], 0
-    for i, d in enumerate(done):
-        while ci < len(crashes) and crashes[ci] < d:
-            committed[pending] = plan.up_at(service, crashes[ci])
-            pending, ci = [], ci + 1
-        pending.append(i)
-        if len(pending) == every:
-            committed[pending] = d
-            pending = []
-    if pending and ci < len(crashes):  # a crash after the last message replays the rest
-        committed[pending] = plan.up_at(service, crashes[ci])
-    return committed
 
 
 PHASES = ("work", "compensation", "decision", "duplicate")
@@ -326,25 +302,7 @@ class Result:
         >>> list(lag.columns), int(lag.iloc[-1].sum())
         (['payment', 'inventory', 'shipping'], 0)
         """
-        if self.consumed is None:
-            raise ValueError("lag: this run kept no consumer log: simulate with trace=True a "
-                             "pattern that sends through the broker (choreography, hybrid "
-                             "stages or transport='async')")
-        if times is None:
-            times = np.linspace(0.0, self.params["duration"], 501)
-        t = np.asarray(times, dtype=float)
-        broker = self.params["broker"]
-        out = {}
-        plan = FaultPlan(self.params["faults"], self.saga)
-        for name, g in self.consumed.groupby("service", observed=False):
-            done = np.sort(g["done"].to_numpy())
-            if broker.commit_interval is not None:
-                committed = np.ceil(done / broker.commit_interval) * broker.commit_interval
-            else:
-                committed = _commits(done, broker.commit_every, plan, str(name))
-            out[name] = (np.searchsorted(np.sort(g["delivered"].to_numpy()), t, side="right")
-                         - np.searchsorted(np.sort(committed), t, side="right"))
-        return pd.DataFrame(out, index=pd.Index(t, name="time"))
+        return lag.lag(self, times)
 
     def timeline(self, times=None) -> pd.DataFrame:
         """Sagas in flight and the age of the oldest unfinished one, over the run.

@@ -24,6 +24,7 @@ a PNG at 100 dpi (no second "tight" pass); explorers keep their runs small
 """
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Callable
 
@@ -34,7 +35,7 @@ import pandas as pd
 from IPython.display import Image, display
 from ipywidgets import interactive
 
-__all__ = ["explorer", "slider", "controls", "in_units", "figure", "UNITS", "DPI"]
+__all__ = ["explorer", "slider", "controls", "in_units", "figure", "cached", "UNITS", "DPI", "RUNS"]
 
 DPI = 100  # dots per inch of an explorer's figure (Jupyter's inline default)
 #: Titles at a fixed height: matplotlib then skips measuring every tick label to place them
@@ -62,6 +63,14 @@ UNITS = {
     "lost_updates": ("lost updates", 1, 0), "dirty_reads": ("dirty reads", 1, 0),
     "nonrepeatable_reads": ("non-repeatable reads", 1, 0), "oversold": ("oversold (units)", 1, 0),
 }
+
+
+RUNS = 16  # runs each explorer keeps, so that moving a slider back costs nothing
+
+
+def cached(run):
+    """``run`` with its last :data:`RUNS` results kept (its arguments are hashable specs)."""
+    return functools.lru_cache(maxsize=RUNS)(run)
 
 
 def in_units(table: pd.DataFrame) -> pd.DataFrame:

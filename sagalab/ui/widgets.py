@@ -17,7 +17,6 @@ slider does not change are reused.
 from __future__ import annotations
 
 import dataclasses
-import functools
 
 import ipywidgets as w
 import pandas as pd
@@ -34,18 +33,10 @@ from ..model.state import COUNTERMEASURES, Stock, pessimistic_view
 from ..plot import PATTERN_COLORS
 from ..plot._style import countermeasure_style
 from ..sim.catalogue import SEED_PATTERNS as PATTERNS
-from .explorer import controls, explorer, figure, in_units, slider
+from .explorer import cached, controls, explorer, figure, in_units, slider
 
 __all__ = ["explorer", "slider", "controls", "in_units", "latency_explorer", "load_explorer",
            "your_system", "failure_explorer", "outage_explorer", "isolation"]
-
-_RUNS = 16  # runs each explorer keeps, so that moving a slider back costs nothing
-
-
-def _cached(run):
-    """``run`` with its last :data:`_RUNS` results kept (its arguments are hashable specs)."""
-    return functools.lru_cache(maxsize=_RUNS)(run)
-
 
 def isolation(saga=None, stock=None, *, pattern: str = "orchestration", n_sagas: int = 400,
               seed=0):
@@ -89,7 +80,7 @@ def isolation(saga=None, stock=None, *, pattern: str = "orchestration", n_sagas:
     choices = ["none"] + [c for c in COUNTERMEASURES if c] + ["pessimistic_view"]
     anomalies = ["lost_updates", "dirty_reads", "nonrepeatable_reads", "oversold"]
 
-    @_cached
+    @cached
     def run(countermeasure, arrival_rate, products) -> dict:
         cm = None if countermeasure in ("none", "pessimistic_view") else countermeasure
         run_saga = pessimistic_view(saga, stock.step) if countermeasure == "pessimistic_view" \
@@ -160,7 +151,7 @@ def latency_explorer(*, arrival_rate: float = 10.0, n_sagas: int = 150, seed=0):
     50
     """
 
-    @_cached
+    @cached
     def run(pattern, hop_ms, broker_ms, n_steps):
         return simulate(chain(n_steps), pattern, arrival_rate=arrival_rate, n_sagas=n_sagas,
                         seed=seed, network=Network(hop_ms / 1e3), broker=Broker(broker_ms / 1e3),
@@ -206,7 +197,7 @@ def load_explorer(saga=None, *, overhead: float = 0.010, n_sagas: int = 300, see
 
     saga = ecommerce() if saga is None else saga
 
-    @_cached
+    @cached
     def run(pattern, arrival_rate, capacity):
         s = simulate(saga, pattern, arrival_rate=arrival_rate, n_sagas=n_sagas, seed=seed,
                      orchestrator=Orchestrator(capacity=capacity, overhead=overhead),
@@ -245,7 +236,7 @@ def your_system(saga=None, *, n_sagas: int = 300, seed: int = 0):
 
     saga = saga or ecommerce()
 
-    @_cached
+    @cached
     def compute(arrival_rate, hop_ms, broker_ms, overhead_ms, capacity):
         return quick_comparison(
             saga, arrival_rate=arrival_rate, n_sagas=n_sagas, seed=seed,
@@ -302,7 +293,7 @@ def failure_explorer(saga=None, *, arrival_rate: float = 20.0, n_sagas: int = 20
 
     saga = ecommerce() if saga is None else saga
     names = saga.step_names
-    run = _cached(lambda s, p: simulate(s, p, arrival_rate=arrival_rate, n_sagas=n_sagas,
+    run = cached(lambda s, p: simulate(s, p, arrival_rate=arrival_rate, n_sagas=n_sagas,
                                         seed=seed))
     last: dict = {}
 
@@ -369,7 +360,7 @@ def outage_explorer(saga=None, *, arrival_rate: float = 30.0, n_sagas: int = 300
               "orchestration, durable log": ("orchestration", Orchestrator(durable_log=True)),
               "choreography": ("choreography", Orchestrator())}
 
-    @_cached
+    @cached
     def run(label, outage):
         p, o = setups[label]
         return simulate(saga, p, arrival_rate=arrival_rate, n_sagas=n_sagas, seed=seed,
