@@ -29,17 +29,20 @@ from .delivery import APPLY, COMPENSATION, NONE, UNDO, consume, redeliver
 from .links import send
 from .record import DLQ
 
-__all__ = ["ORCH", "forward", "backward", "deliver", "step_forward", "step_backward"]
+__all__ = ["forward", "backward", "deliver", "join", "step_forward", "step_backward"]
 
 BACK = frozenset({FAIL, UNDONE, UNDO_FAILED, PASS_BACK})
 
 
-def _move(cat, s, how, m):
+def _message(eng, s, how, m):
+    """``(message id, channel)`` of what ``s`` says (``how``) to ``m``."""
     if s == ORCH:
-        return ("undo", m) if how in BACK else ("command", m)
-    if m == ORCH:
-        return ("reply", how, s)
-    return ("event", how, s, m)
+        move = ("undo", m) if how in BACK else ("command", m)
+    elif m == ORCH:
+        move = ("reply", how, s)
+    else:
+        return eng.cat.id(("event", how, s, m)), 1  # an event: through the broker
+    return eng.cat.id(move), eng.orch_channel
 
 
 def deliver(eng, r, senders, m, split: bool = False):
@@ -51,21 +54,18 @@ def deliver(eng, r, senders, m, split: bool = False):
     receivers, each on a path of its own). A sender whose branch already sent
     its message (its ``pre``) is not sent again.
     """
-    cat = eng.cat
     if not split and len(senders) == 1 and senders[0][3] is None:
         s, how, t, _, _ = senders[0]
-        move = _move(cat, s, how, m)
-        channel = 1 if move[0] == "event" else eng.orch_channel
-        return send(eng, r, r.acc, cat.id(move), t, channel), None
+        mid, channel = _message(eng, s, how, m)
+        return send(eng, r, r.acc, mid, t, channel), None
     best, best_acc = None, None
     for s, how, t, acc, pre in senders:
         if pre is not None and m in pre:
             arr, mine = pre[m]
         else:
-            move = _move(cat, s, how, m)
             mine = list(acc) if acc is not None else [0.0] * 5
-            arr = send(eng, r, mine, cat.id(move), t, 1 if move[0] == "event" else
-                       eng.orch_channel)
+            mid, channel = _message(eng, s, how, m)
+            arr = send(eng, r, mine, mid, t, channel)
         if best is None or arr > best:
             best, best_acc = arr, mine
     return best, list(best_acc)
@@ -160,9 +160,8 @@ def _publish(eng, r, k, how, t, acc, hop):
     pre = {}
     for p in hop:
         mine = list(acc)
-        move = _move(eng.cat, k, how, p)
-        arr = send(eng, r, mine, eng.cat.id(move), t, 1 if move[0] == "event" else
-                   eng.orch_channel)
+        mid, channel = _message(eng, k, how, p)
+        arr = send(eng, r, mine, mid, t, channel)
         pre[p] = eng.env.process(_decided(eng, r, arr, mine)) if p == ORCH else (arr, mine)
     return pre
 

@@ -33,7 +33,8 @@ import math
 from .record import F
 from .stations import DONE
 
-__all__ = ["APPLY", "UNDO", "NONE", "consume", "duplicate", "redeliver", "commit", "crash_replays"]
+__all__ = ["APPLY", "UNDO", "NONE", "WORK", "COMPENSATION", "DECISION", "DUPLICATE", "consume",
+           "duplicate", "redeliver", "commit", "crash_replays"]
 
 APPLY, UNDO, NONE = 1, -1, 0  # the effect a piece of work commits
 WORK, COMPENSATION, DECISION, DUPLICATE = range(4)  # phases of a station visit, for the trace

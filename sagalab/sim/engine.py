@@ -50,7 +50,7 @@ class Engine:
         self.steps = saga.steps
         self.idem = [s.idempotent for s in saga.steps]
         self.outbox = [s.outbox for s in saga.steps]
-        self.network, self.broker_spec = network, broker
+        self.network = network
         self.orch_channel = 1 if catalogue.transport == "async" else 0
         # -- faults: only where the plan hits something this run uses
         self.plan = plan if plan else None

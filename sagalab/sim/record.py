@@ -48,7 +48,7 @@ class SagaRecord:
 
     __slots__ = ("sid", "start", "end", "outcome", "failed", "acc", "messages", "applied",
                  "undone", "comp_runs", "dups", "retries", "late", "first", "last", "pending",
-                 "orch_since", "holds")
+                 "orch_since")
 
     def __init__(self, sid: int, start: float, n: int):
         self.sid, self.start, self.end = sid, start, math.nan
@@ -61,7 +61,6 @@ class SagaRecord:
         self.first = self.last = math.nan
         self.pending = None  # per step: tries of a call that may still be at the service
         self.orch_since = math.nan  # since when the orchestrator holds the saga in memory
-        self.holds = None  # business state this saga holds (semantic locks, reservations)
 
     def effect(self, t: float) -> None:
         """An effect of this saga committed at ``t``."""
